@@ -1,0 +1,128 @@
+//! What each subcommand does: open the database (embedded or by URL), do the work, close it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::PgPool;
+
+use crate::config::{Cli, Command, DemoArgs, ImportCommand, ServeArgs, TargetArgs};
+use crate::db::Database;
+use crate::db::cluster::Access;
+use crate::import::dataset::Dataset;
+use crate::import::geojson::{FeatureKind, GeojsonOptions};
+use crate::import::{self, Summary, Target};
+use crate::places::index::BuildingIndex;
+use crate::{demo, http, places};
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let access = match cli.command {
+        Command::Serve(_) => Access::Owner,
+        _ => Access::OwnerOrGuest,
+    };
+    // Parse files before starting a database, so a bad file fails fast.
+    let datasets = match &cli.command {
+        Command::Import(command) => read_import(command).await?,
+        _ => Vec::new(),
+    };
+    let database = Database::open(&cli.database, access).await?;
+    let result = match cli.command {
+        Command::Serve(args) => serve(&database.pool, args).await,
+        Command::Migrate => {
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Import(ImportCommand::Households { file }) => import::households::import(&database.pool, &file)
+            .await
+            .map(|summary| print!("{summary}"))
+            .map_err(Into::into),
+        Command::Import(command) => store(&database.pool, &datasets, target(&command)).await,
+        Command::Demo(args) => load_demo(&database.pool, &args).await.map(|summary| print!("{summary}")),
+    };
+    database.close().await;
+    result
+}
+
+async fn read_import(command: &ImportCommand) -> anyhow::Result<Vec<Dataset>> {
+    let command = command.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Dataset>> {
+        let mut datasets = Vec::new();
+        match &command {
+            ImportCommand::Osm { file, admin_level, estimate, target } => {
+                datasets.extend(communities_file(target)?);
+                let options = import::osm::OsmOptions { admin_level: *admin_level, estimate: estimate.to_estimate()? };
+                let progress = import::progress_bar();
+                datasets.push(import::osm::read_osm(file, &options, &progress)?);
+                progress.finish_and_clear();
+            }
+            ImportCommand::Geojson { file, crs, target } => {
+                datasets.extend(communities_file(target)?);
+                datasets.push(import::geojson::read_file(file, &GeojsonOptions { crs: *crs, only: None })?);
+            }
+            ImportCommand::Households { .. } => {}
+        }
+        Ok(datasets)
+    })
+    .await?
+}
+
+/// `--communities FILE`: its polygons, imported as communities before the buildings.
+fn communities_file(target: &TargetArgs) -> anyhow::Result<Option<Dataset>> {
+    let Some(path) = &target.communities else { return Ok(None) };
+    let options = GeojsonOptions { only: Some(FeatureKind::Community), ..GeojsonOptions::default() };
+    Ok(Some(import::geojson::read_file(path, &options)?))
+}
+
+fn target(command: &ImportCommand) -> Target {
+    let args = match command {
+        ImportCommand::Osm { target, .. } | ImportCommand::Geojson { target, .. } => target.clone(),
+        ImportCommand::Households { .. } => TargetArgs { district: String::new(), communities: None, community: None },
+    };
+    Target { district: args.district, community: args.community }
+}
+
+async fn store(pool: &PgPool, datasets: &[Dataset], target: Target) -> anyhow::Result<()> {
+    let progress = import::progress_bar();
+    let summaries = import::store(pool, datasets, &target, &progress).await?;
+    for summary in summaries {
+        print!("{summary}");
+    }
+    Ok(())
+}
+
+pub async fn load_demo(pool: &PgPool, args: &DemoArgs) -> anyhow::Result<Summary> {
+    let options = demo::DemoOptions { communities: args.communities, seed: args.seed };
+    let dataset = tokio::task::spawn_blocking(move || demo::generate(&options)).await?;
+    let target = Target { district: demo_fallback_district(), community: None };
+    let mut summaries = import::store(pool, std::slice::from_ref(&dataset), &target, &import::progress_bar()).await?;
+    summaries.pop().context("the demo import returned no summary")
+}
+
+/// The demo names a sub-district for each of its communities; this one is never used.
+fn demo_fallback_district() -> String {
+    "示范街道".to_owned()
+}
+
+async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
+    if args.load_demo && places::store::community_count(pool).await? == 0 {
+        tracing::info!("the database has no community yet: loading the demo sub-district");
+        let summary = load_demo(pool, &DemoArgs { communities: 6, seed: 42 }).await?;
+        eprint!("{summary}");
+    }
+    let buildings = Arc::new(BuildingIndex::default());
+    buildings.reload(pool).await?;
+    buildings.clone().follow_imports(pool.clone());
+    check_web_dir(&args.web_dir);
+    let state = http::AppState { pool: pool.clone(), buildings };
+    let app = http::router(state, &args.web_dir, args.body_limit);
+    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    println!("Wangge listening on http://{address}");
+    http::serve(listener, app).await.context("serving HTTP")
+}
+
+fn check_web_dir(web_dir: &Path) {
+    if !web_dir.join("node_modules/maplibre-gl/dist/maplibre-gl.js").exists() {
+        tracing::warn!(web_dir = %web_dir.display(), "MapLibre GL is not installed in the web dir; run scripts/setup (npm ci in web/)");
+    }
+}

@@ -1,0 +1,135 @@
+//! Command line and environment configuration, parsed once in `main` and passed down.
+//! No other module reads the environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::import::estimate::{DefaultLevels, HouseholdEstimate};
+use crate::spatial::datum::Crs;
+
+/// Wangge (网格): community grid governance — grids, responsible units, inspections.
+///
+/// Without DATABASE_URL, every subcommand uses a private PostgreSQL + PostGIS cluster under the
+/// data dir (created on first use, stopped when the command ends).
+#[derive(Debug, Parser)]
+#[command(name = "wangge", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL of a database with PostGIS available. When unset, an embedded cluster under
+    /// the data dir is started and used.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Directory for the embedded cluster and other runtime state (git-ignored).
+    #[arg(long, env = "WANGGE_DATA_DIR", default_value = "var", global = true)]
+    pub data_dir: PathBuf,
+    /// Most connections in the pool.
+    #[arg(long, env = "WANGGE_DB_POOL", default_value_t = 16, global = true)]
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (API, vector tiles and web pages).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Import map data: OpenStreetMap PBF, GeoJSON, or a household register (CSV).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Generate and load a deterministic demo sub-district.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, env = "WANGGE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Directory of the web pages and their assets.
+    #[arg(long, env = "WANGGE_WEB_DIR", default_value = "web")]
+    pub web_dir: PathBuf,
+    /// Load the default demo sub-district first when the database holds no community yet.
+    #[arg(long)]
+    pub load_demo: bool,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "WANGGE_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
+    pub body_limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of communities to generate (6 ≈ 20,000 households; 2000 ≈ 1M buildings).
+    #[arg(long, default_value_t = 6)]
+    pub communities: usize,
+    /// Random seed: the same seed gives the same demo.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImportCommand {
+    /// Buildings, residential areas (estates), roads and optionally admin boundaries from an
+    /// OpenStreetMap .osm.pbf extract.
+    Osm {
+        file: PathBuf,
+        /// Import `boundary=administrative` relations of this `admin_level` as communities.
+        #[arg(long)]
+        admin_level: Option<u8>,
+        #[command(flatten)]
+        estimate: EstimateArgs,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Buildings (and community/estate polygons, property `kind`) from a GeoJSON FeatureCollection.
+    Geojson {
+        file: PathBuf,
+        /// Datum of the file's coordinates; converted to WGS84 on import.
+        #[arg(long, default_value = "wgs84")]
+        crs: Crs,
+        #[command(flatten)]
+        target: TargetArgs,
+    },
+    /// Households and units per building from a CSV register (by building source id or address).
+    Households { file: PathBuf },
+}
+
+/// Where imported communities come from, and which sub-district they belong to.
+#[derive(Debug, Clone, Args)]
+pub struct TargetArgs {
+    /// Sub-district (街道) of communities the file itself does not assign.
+    #[arg(long, default_value = "未指定街道")]
+    pub district: String,
+    /// GeoJSON polygons with a `name` property, imported as communities before placing buildings.
+    #[arg(long)]
+    pub communities: Option<PathBuf>,
+    /// Put the whole import in one community of this name, bounded by the hull of its buildings.
+    #[arg(long, conflicts_with = "communities")]
+    pub community: Option<String>,
+}
+
+/// The household estimate for buildings that do not state their households.
+#[derive(Debug, Clone, Args)]
+pub struct EstimateArgs {
+    /// Floor area per household, m², in `area × levels ÷ m²-per-household`.
+    #[arg(long, default_value_t = 80.0)]
+    pub m2_per_household: f64,
+    /// Levels assumed when `building:levels` is missing, by building type, e.g. `apartments=6,house=2`
+    /// (overrides entries of the built-in table; a type listed here counts as residential).
+    #[arg(long, default_value = "")]
+    pub default_levels: DefaultLevels,
+}
+
+impl EstimateArgs {
+    pub fn to_estimate(&self) -> anyhow::Result<HouseholdEstimate> {
+        Ok(HouseholdEstimate::new(self.m2_per_household, &self.default_levels).map_err(|e| anyhow::anyhow!("--m2-per-household: {e}"))?)
+    }
+}

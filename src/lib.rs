@@ -1,0 +1,11 @@
+//! Wangge (网格): community grid governance for Chinese cities. See `docs/ARCHITECTURE.md`.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod import;
+pub mod places;
+pub mod spatial;
+pub mod telemetry;

@@ -1,0 +1,165 @@
+//! HTTP routes of the places: community list, buildings (by bbox, by id), locate, vector tiles.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::store::{self, BuildingDetail};
+use super::tiles::{self, Layer};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{Path, Query};
+use crate::spatial::datum::Crs;
+use crate::spatial::tile::TileId;
+
+/// How far from a building a point may be and still be located on it.
+pub const LOCATE_RADIUS_M: f64 = 30.0;
+/// Largest page of `/buildings?bbox=`, and the default.
+const MAX_PAGE: i64 = 1000;
+const DEFAULT_PAGE: i64 = 500;
+/// Largest bbox side accepted by `/buildings?bbox=`, degrees (about 11 km): wider views use tiles.
+const MAX_BBOX_DEGREES: f64 = 0.1;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/communities", get(communities))
+        .route("/api/v1/buildings", get(buildings))
+        .route("/api/v1/buildings/{id}", get(building))
+        .route("/api/v1/locate", get(locate))
+        .route("/tiles/{layer}/{z}/{x}/{tile}", get(tile))
+}
+
+async fn communities(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(json!({ "communities": store::communities(&state.pool).await? })))
+}
+
+#[derive(Debug, Deserialize)]
+struct BuildingsQuery {
+    bbox: String,
+    limit: Option<i64>,
+    after: Option<i64>,
+}
+
+/// Buildings in a bbox as a GeoJSON FeatureCollection, paged by id: `next` holds the URL of the
+/// following page while there is one.
+async fn buildings(State(state): State<AppState>, Query(query): Query<BuildingsQuery>) -> Result<Response, ApiError> {
+    let bbox = parse_bbox(&query.bbox)?;
+    let limit = query.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::invalid("limit", format!("limit must be from 1 to {MAX_PAGE}")));
+    }
+    let after = query.after.unwrap_or(0);
+    let rows = store::buildings_in_bbox(&state.pool, bbox, after, limit).await?;
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|last| format!("/api/v1/buildings?bbox={},{},{},{}&limit={limit}&after={}", bbox[0], bbox[1], bbox[2], bbox[3], last.id)))
+        .flatten();
+    let mut body = String::from(r#"{"type":"FeatureCollection","features":["#);
+    for (i, b) in rows.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        let properties = json!({
+            "id": b.id, "name": b.name, "kind": b.kind, "floors": b.floors, "units": b.units,
+            "households": b.households, "community_id": b.community_id, "estate_id": b.estate_id,
+        });
+        body.push_str(&format!(r#"{{"type":"Feature","id":{},"properties":{properties},"geometry":{}}}"#, b.id, b.footprint));
+    }
+    body.push_str(&format!(r#"],"next":{}}}"#, Value::from(next)));
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
+}
+
+fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
+    let invalid = |message: &str| ApiError::invalid("bbox", format!("bbox must be min_lon,min_lat,max_lon,max_lat in WGS84: {message}"));
+    let parts: Vec<f64> = text.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| invalid("not four numbers"))?;
+    let [x0, y0, x1, y1] = parts[..] else { return Err(invalid("not four numbers")) };
+    if !parts.iter().all(|v| v.is_finite()) || !(-180.0..=180.0).contains(&x0) || !(-180.0..=180.0).contains(&x1) || !(-90.0..=90.0).contains(&y0) || !(-90.0..=90.0).contains(&y1) {
+        return Err(invalid("coordinates out of range"));
+    }
+    if x0 >= x1 || y0 >= y1 {
+        return Err(invalid("min must be below max"));
+    }
+    if x1 - x0 > MAX_BBOX_DEGREES || y1 - y0 > MAX_BBOX_DEGREES {
+        return Err(invalid(&format!("at most {MAX_BBOX_DEGREES}° on a side; use the vector tiles for wider views")));
+    }
+    Ok([x0, y0, x1, y1])
+}
+
+async fn building(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let detail = store::building(&state.pool, id).await?.ok_or_else(|| ApiError::not_found(format!("no building with id {id}")))?;
+    Ok(building_feature(&detail))
+}
+
+fn building_feature(detail: &BuildingDetail) -> Response {
+    let properties = serde_json::to_string(detail).unwrap_or_default();
+    let body = format!(r#"{{"type":"Feature","id":{},"properties":{properties},"geometry":{}}}"#, detail.id, detail.footprint.get());
+    ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct LocateQuery {
+    lon: f64,
+    lat: f64,
+    #[serde(default)]
+    crs: Crs,
+}
+
+/// The building at a point (in any datum), else the nearest within 30 m.
+async fn locate(State(state): State<AppState>, Query(query): Query<LocateQuery>) -> Result<impl IntoResponse, ApiError> {
+    let (lon, lat) = (query.lon, query.lat);
+    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+        return Err(ApiError::invalid("lon", format!("lon must be a longitude from -180 to 180, got {lon}")));
+    }
+    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+        return Err(ApiError::invalid("lat", format!("lat must be a latitude from -90 to 90, got {lat}")));
+    }
+    let (wgs_lon, wgs_lat) = query.crs.to_wgs84(lon, lat);
+    let hit = state.buildings.get().locate(wgs_lon, wgs_lat, LOCATE_RADIUS_M);
+    let detail = match hit {
+        Some(hit) => store::building(&state.pool, hit.building_id).await?.map(|detail| (hit, detail)),
+        None => None,
+    };
+    let Some((hit, detail)) = detail else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "nothing_here",
+            format!("no building at or within {LOCATE_RADIUS_M} m of ({wgs_lon:.6}, {wgs_lat:.6}) WGS84"),
+        )
+        .with_details(json!({ "wgs84": { "lon": wgs_lon, "lat": wgs_lat } })));
+    };
+    Ok(axum::Json(json!({
+        "match": if hit.distance_m == 0.0 { "inside" } else { "nearest" },
+        "distance_m": (hit.distance_m * 10.0).round() / 10.0,
+        "query": { "lon": lon, "lat": lat, "crs": query.crs },
+        "wgs84": { "lon": wgs_lon, "lat": wgs_lat },
+        "building": detail,
+    })))
+}
+
+async fn tile(State(state): State<AppState>, Path((layer, z, x, tile)): Path<(String, u32, u32, String)>) -> Result<Response, ApiError> {
+    let layer = Layer::parse(&layer).ok_or_else(|| ApiError::not_found(format!("no tile layer «{layer}»; layers are communities, estates, buildings, roads")))?;
+    let y = tile
+        .strip_suffix(".mvt")
+        .and_then(|y| y.parse::<u32>().ok())
+        .ok_or_else(|| ApiError::invalid("y", format!("tile «{tile}» must be a row number followed by .mvt")))?;
+    let id = TileId::new(z, x, y).map_err(|message| ApiError::invalid("z/x/y", message))?;
+    let bytes = tiles::tile(&state.pool, layer, id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"), (header::CACHE_CONTROL, "no-cache")], bytes).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bbox_is_parsed_and_checked() {
+        assert_eq!(parse_bbox("114.4,30.5,114.41,30.51").ok(), Some([114.4, 30.5, 114.41, 30.51]));
+        for bad in ["", "1,2,3", "a,b,c,d", "114.41,30.5,114.4,30.51", "114,30,115,31", "200,30,200.01,30.01", "NaN,30,114,30.01"] {
+            let error = parse_bbox(bad).expect_err(bad);
+            assert_eq!(error.code, "invalid_parameter", "{bad}");
+        }
+    }
+}

@@ -1,0 +1,67 @@
+// Headless Chromium for browser tests: Debian's /usr/bin/chromium (never a downloaded
+// browser), and pages that may reach nothing but the local service.
+//
+//   const browser = await launchBrowser();
+//   const session = await openOfflinePage(browser, server.url);
+//   ... session.page ...
+//   assert.deepEqual(session.external, []);   // no request left the machine
+//
+// Environment: CHROMIUM_PATH overrides /usr/bin/chromium.
+
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}
+
+/**
+ * A new context and page in which every request that is not to `baseUrl`'s origin is
+ * aborted and recorded in `external` (as is any such request seen by other means).
+ * `pageErrors` collects uncaught exceptions, `consoleErrors` console.error messages.
+ */
+export async function openOfflinePage(browser, baseUrl, { viewport = { width: 1280, height: 800 } } = {}) {
+  const origin = new URL(baseUrl).origin;
+  const isLocal = (url) => url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:');
+
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', serviceWorkers: 'block' });
+  const external = [];
+  const requested = [];
+  const note = (url) => {
+    if (!isLocal(url) && !external.includes(url)) external.push(url);
+  };
+
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isLocal(url)) return route.continue();
+    note(url);
+    return route.abort('blockedbyclient');
+  });
+  context.on('request', (request) => {
+    requested.push(request.url());
+    note(request.url());
+  });
+
+  const page = await context.newPage();
+  const pageErrors = [];
+  const consoleErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+
+  return { context, page, external, requested, pageErrors, consoleErrors };
+}

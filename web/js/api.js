@@ -1,0 +1,64 @@
+// The one client for the service's JSON API.
+//
+// The service answers errors as {"error": {"code", "message", "details"}}; every failure
+// here (that body, a non-JSON error page, a dropped connection) becomes a thrown ApiError
+// whose `message` is fit to show to the user.
+
+import { t } from './i18n.js';
+
+export class ApiError extends Error {
+  constructor(message, { status = 0, code = null, details = null } = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/**
+ * Calls the API. `path` is absolute ("/api/v1/..."); `body`, when given, is sent as JSON.
+ * Resolves to the parsed JSON body (or null for 204), rejects with an ApiError.
+ */
+export async function api(path, { method = 'GET', body, signal, headers = {} } = {}) {
+  const init = { method, signal, headers: { Accept: 'application/json', ...headers } };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] = 'application/json';
+  }
+
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError(t('network_error'), { code: 'network_error', details: String(err) });
+  }
+
+  if (response.status === 204) return null;
+  const text = await response.text();
+  let json = null;
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+  }
+
+  if (!response.ok) {
+    const error = json && typeof json === 'object' ? json.error : null;
+    const message = error?.message || `HTTP ${response.status} ${response.statusText}`.trim();
+    throw new ApiError(message, {
+      status: response.status,
+      code: error?.code ?? null,
+      details: error?.details ?? null,
+    });
+  }
+  if (json === null && text) {
+    throw new ApiError(`HTTP ${response.status}: not JSON`, { status: response.status });
+  }
+  return json;
+}
+
+export const getJson = (path, options = {}) => api(path, { ...options, method: 'GET' });
