@@ -67,7 +67,7 @@ create table buildings (
     constraint buildings_estate_in_community_fkey foreign key (estate_id, community_id)
         references estates (id, community_id),
     constraint buildings_households_nonnegative check (households >= 0),
-    constraint buildings_floors_range check (floors between 0 and 200),
+    constraint buildings_floors_range check (floors between 0 and 300),
     constraint buildings_units_nonnegative check (units >= 0),
     constraint buildings_footprint_valid check (st_isvalid(footprint) and not st_isempty(footprint))
 );

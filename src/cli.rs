@@ -115,7 +115,8 @@ async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
     check_web_dir(&args.web_dir);
     let state = http::AppState { pool: pool.clone(), buildings };
     let app = http::router(state, &args.web_dir, args.body_limit);
-    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr()?;
     println!("Wangge listening on http://{address}");
     http::serve(listener, app).await.context("serving HTTP")

@@ -27,9 +27,13 @@ pub enum ClusterError {
          WANGGE_DATA_DIR elsewhere"
     )]
     InUse { dir: PathBuf, holder: String },
-    #[error("PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin and pg_config --bindir); run scripts/setup")]
+    #[error(
+        "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin and pg_config --bindir); run scripts/setup"
+    )]
     NoPostgres,
-    #[error("PostGIS is not installed for PostgreSQL at {0}; run scripts/setup (Debian package postgresql-15-postgis-3)")]
+    #[error(
+        "PostGIS is not installed for PostgreSQL at {0}; run scripts/setup (Debian package postgresql-15-postgis-3)"
+    )]
     NoPostgis(PathBuf),
     #[error("the data dir path {0} is too long for a PostgreSQL socket; choose a shorter WANGGE_DATA_DIR")]
     PathTooLong(PathBuf),
@@ -102,10 +106,12 @@ impl Cluster {
         if let Some((uid, gid)) = run_as {
             // The postgres account must be able to reach PGDATA through the data dir.
             use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&data_dir, fs::Permissions::from_mode(0o755)).map_err(io("opening the data dir to postgres"))?;
+            fs::set_permissions(&data_dir, fs::Permissions::from_mode(0o755))
+                .map_err(io("opening the data dir to postgres"))?;
             if !cluster.pgdata.exists() {
                 fs::create_dir(&cluster.pgdata).map_err(io("creating PGDATA"))?;
-                std::os::unix::fs::chown(&cluster.pgdata, Some(uid), Some(gid)).map_err(io("handing PGDATA to postgres"))?;
+                std::os::unix::fs::chown(&cluster.pgdata, Some(uid), Some(gid))
+                    .map_err(io("handing PGDATA to postgres"))?;
             }
         }
         if !cluster.pgdata.join("PG_VERSION").exists() {
@@ -115,7 +121,10 @@ impl Cluster {
             // Left running by an owner that died without stopping it: adopt it.
             tracing::warn!(pgdata = %cluster.pgdata.display(), "adopting a cluster left running by an earlier process");
         } else {
-            let mut options = format!("-c listen_addresses='' -c port={PORT} -c unix_socket_directories='{}'", cluster.pgdata.display());
+            let mut options = format!(
+                "-c listen_addresses='' -c port={PORT} -c unix_socket_directories='{}'",
+                cluster.pgdata.display()
+            );
             for setting in settings {
                 options.push_str(&format!(" -c {setting}"));
             }
@@ -131,7 +140,10 @@ impl Cluster {
     fn initdb(&self) -> Result<(), ClusterError> {
         let pgdata = self.pgdata.to_string_lossy();
         tracing::info!(pgdata = %pgdata, "creating the embedded PostgreSQL cluster");
-        self.pg("initdb", &["-D", &pgdata, "-U", USER, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions"])?;
+        self.pg(
+            "initdb",
+            &["-D", &pgdata, "-U", USER, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-instructions"],
+        )?;
         Ok(())
     }
 
@@ -173,9 +185,16 @@ impl Cluster {
             let log = self.pgdata.join("server.log");
             if let Ok(text) = fs::read_to_string(&log) {
                 let tail: Vec<&str> = text.lines().rev().take(5).collect();
-                detail.push_str(&format!("\nlast lines of {}:\n{}", log.display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
+                detail.push_str(&format!(
+                    "\nlast lines of {}:\n{}",
+                    log.display(),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                ));
             }
-            Err(ClusterError::Command { command: format!("{program} {}", args.last().copied().unwrap_or_default()), detail })
+            Err(ClusterError::Command {
+                command: format!("{program} {}", args.last().copied().unwrap_or_default()),
+                detail,
+            })
         }
     }
 
@@ -224,7 +243,9 @@ fn find_bindir() -> Result<PathBuf, ClusterError> {
 
 /// When running as root, the uid and gid of the `postgres` account (from /etc/passwd).
 fn postgres_account() -> Result<Option<(u32, u32)>, ClusterError> {
-    let uid = fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).map_err(io("reading /proc/self"))?;
+    let uid = fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .map_err(io("reading /proc/self"))?;
     if uid != 0 {
         return Ok(None);
     }

@@ -34,7 +34,9 @@ mod tests {
     #[test]
     fn multipolygon_round_trips_through_wkb() {
         use geozero::{CoordDimensions, ToWkb};
-        let square = MultiPolygon::new(vec![polygon![(x: 114.0, y: 30.0), (x: 114.001, y: 30.0), (x: 114.001, y: 30.001), (x: 114.0, y: 30.0)]]);
+        let square = MultiPolygon::new(vec![
+            polygon![(x: 114.0, y: 30.0), (x: 114.001, y: 30.0), (x: 114.001, y: 30.001), (x: 114.0, y: 30.0)],
+        ]);
         let bytes = Geometry::MultiPolygon(square.clone()).to_wkb(CoordDimensions::xy()).expect("writes");
         assert_eq!(multipolygon_from_wkb(&bytes).ok(), Some(square));
     }

@@ -4,8 +4,8 @@
 //!
 //! The city is a lattice of blocks between arterials, one community per block; each block is
 //! cut by community streets into parcels holding walled estates of walk-ups or towers, an urban
-//! village of self-built houses, or a school. Every community has its own random stream, so a
-//! community's contents depend only on the seed and its index.
+//! village of self-built houses, a school, a plaza or a park. Every community has its own random
+//! stream, so a community's contents depend only on the seed and its index (and the city plan).
 
 mod campus;
 mod city;

@@ -214,3 +214,16 @@ fn larger_demos_are_sound() {
         check_no_overlap(&d);
     }
 }
+
+#[test]
+fn tiny_demos_work() {
+    let empty = generate(&DemoOptions { communities: 0, seed: 1 });
+    assert!(empty.districts.is_empty() && empty.communities.is_empty() && empty.buildings.is_empty());
+    for communities in [1, 2, 3] {
+        let d = generate(&DemoOptions { communities, seed: 1 });
+        assert_eq!((d.districts.len(), d.communities.len()), (1, communities));
+        assert!(!d.buildings.is_empty() && !d.roads.is_empty());
+        check_valid(&d);
+        check_inside(&d);
+    }
+}

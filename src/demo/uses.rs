@@ -15,11 +15,12 @@ pub const HOUSES_PER_M2: f64 = 0.0055;
 const HOUSEHOLDS_PER_HOUSE: f64 = 1.67;
 /// Share of the households outside the village that walk-up estates hold at most.
 pub const WALKUP_SHARE: f64 = 0.55;
-/// Households a hectare of walk-up estate holds when full, and a tower estate comfortably.
+/// Households per square metre a walk-up estate holds when full (230 a hectare), and a tower
+/// estate comfortably (200 a hectare).
 const WALKUP_PER_M2: f64 = 0.023;
 const TOWER_PER_M2: f64 = 0.02;
-/// Households a square metre of parcels outside the village must be able to take, keeping a
-/// margin below what dense towers hold (about 0.035 with shops, lanes and amenities).
+/// Households per square metre the parcels outside the village must be able to take, below what
+/// dense towers hold (about 0.035 with shops, lanes and amenities).
 const TOWER_MOST_PER_M2: f64 = 0.025;
 /// Width of a school campus cut from a wider parcel, and the lane beside it, metres.
 const CAMPUS: f64 = 150.0;

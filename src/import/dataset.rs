@@ -102,9 +102,7 @@ impl UnitRecord {
             return Vec::new();
         }
         let (base, rest) = (households / units, households % units);
-        (1..=units)
-            .map(|number| UnitRecord { number, households: base + i32::from(number <= rest) })
-            .collect()
+        (1..=units).map(|number| UnitRecord { number, households: base + i32::from(number <= rest) }).collect()
     }
 }
 

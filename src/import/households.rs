@@ -58,11 +58,15 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<RegisterRow>, HouseholdsError
         let bad = |reason: String| HouseholdsError::Line { file: file.to_owned(), line, reason };
         let field = |col: Option<usize>| col.and_then(|c| record.get(c)).filter(|v| !v.is_empty());
         let key = match (field(source_id_col), field(address_col)) {
-            (Some(id), _) => BuildingKey::SourceId { source: field(source_col).map(str::to_owned), source_id: id.to_owned() },
+            (Some(id), _) => {
+                BuildingKey::SourceId { source: field(source_col).map(str::to_owned), source_id: id.to_owned() }
+            }
             (None, Some(address)) => BuildingKey::Address(address.to_owned()),
             (None, None) => return Err(bad("no source_id or address".into())),
         };
-        let households = number(field(Some(households_col)), "households", 0).map_err(&bad)?.ok_or_else(|| bad("households is empty".into()))?;
+        let households = number(field(Some(households_col)), "households", 0)
+            .map_err(&bad)?
+            .ok_or_else(|| bad("households is empty".into()))?;
         let units = number(field(units_col), "units", 1).map_err(&bad)?;
         rows.push(RegisterRow { line, key, households, units });
     }
@@ -81,7 +85,8 @@ fn number(value: Option<&str>, name: &str, min: i32) -> Result<Option<i32>, Stri
 /// the line gives a unit count, or when the building already has units.
 pub async fn import(pool: &PgPool, path: &Path) -> Result<Summary, HouseholdsError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| HouseholdsError::File { file: file.clone(), reason: e.to_string() })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| HouseholdsError::File { file: file.clone(), reason: e.to_string() })?;
     let rows = parse(&text, &file)?;
     apply(pool, &rows, &file).await
 }
@@ -100,26 +105,42 @@ pub async fn apply(pool: &PgPool, rows: &[RegisterRow], file: &str) -> Result<Su
             BuildingKey::SourceId { source, source_id } => (source.as_deref(), Some(source_id.as_str()), None),
             BuildingKey::Address(address) => (None, None, Some(address.as_str())),
         };
-        copy_rows.int(Some(row.line as i64)).text(source).text(source_id).text(address).int(Some(i64::from(row.households))).int(row.units.map(i64::from));
+        copy_rows
+            .int(Some(row.line as i64))
+            .text(source)
+            .text(source_id)
+            .text(address)
+            .int(Some(i64::from(row.households)))
+            .int(row.units.map(i64::from));
         copy_rows.end_row();
     }
-    let mut copy = tx.copy_in_raw("copy stage_register (line, source, source_id, address, households, units) from stdin").await?;
+    let mut copy =
+        tx.copy_in_raw("copy stage_register (line, source, source_id, address, households, units) from stdin").await?;
     copy.send(copy_rows.take().as_bytes()).await?;
     copy.finish().await?;
 
     let matches: Vec<(i64, Option<i64>, i64)> = sqlx::query_as(MATCH_BUILDINGS).fetch_all(&mut *tx).await?;
     let mut summary = Summary { source: format!("household register {file}"), ..Summary::default() };
     for (line, _, n) in matches.iter().filter(|(_, _, n)| *n != 1) {
-        let reason = if *n == 0 { "no building with this source id or address".to_owned() } else { format!("{n} buildings match; add a `source` column") };
+        let reason = if *n == 0 {
+            "no building with this source id or address".to_owned()
+        } else {
+            format!("{n} buildings match; add a `source` column")
+        };
         summary.skipped.push(Skipped { feature: format!("line {line}"), reason });
     }
-    let unique: Vec<(i64, i64)> = matches.iter().filter(|(_, _, n)| *n == 1).filter_map(|(line, id, _)| Some((*line, (*id)?))).collect();
+    let unique: Vec<(i64, i64)> =
+        matches.iter().filter(|(_, _, n)| *n == 1).filter_map(|(line, id, _)| Some((*line, (*id)?))).collect();
     let (lines, ids): (Vec<i64>, Vec<i64>) = unique.into_iter().unzip();
     let updated: i64 = sqlx::query_scalar(UPDATE_BUILDINGS).bind(&lines).bind(&ids).fetch_one(&mut *tx).await?;
     summary.buildings = LayerCount { inserted: 0, updated, unchanged: ids.len() as i64 - updated };
     let (inserted, changed): (i64, i64) = sqlx::query_as(REWRITE_UNITS).bind(&ids).fetch_one(&mut *tx).await?;
     summary.units = LayerCount { inserted, updated: changed, unchanged: 0 };
-    summary.households = sqlx::query_scalar("select coalesce(sum(households), 0)::bigint from buildings where id = any($1)").bind(&ids).fetch_one(&mut *tx).await?;
+    summary.households =
+        sqlx::query_scalar("select coalesce(sum(households), 0)::bigint from buildings where id = any($1)")
+            .bind(&ids)
+            .fetch_one(&mut *tx)
+            .await?;
     sqlx::query("select pg_notify($1, 'households')").bind(super::writer::PLACES_CHANGED).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(summary)

@@ -67,7 +67,9 @@ pub struct Summary {
 impl Summary {
     /// Whether storing this summary's import changed anything.
     pub fn changed_anything(&self) -> bool {
-        [self.districts, self.communities, self.estates, self.buildings, self.units, self.roads].iter().any(|c| c.changed() > 0)
+        [self.districts, self.communities, self.estates, self.buildings, self.units, self.roads]
+            .iter()
+            .any(|c| c.changed() > 0)
     }
 }
 
@@ -118,14 +120,21 @@ fn write_list(f: &mut fmt::Formatter<'_>, title: &str, items: &[Skipped]) -> fmt
 /// A progress bar on stderr, hidden when stderr is not a terminal.
 pub fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg:12} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta})") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {msg:12} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta})")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
 }
 
 /// Stores datasets in order in one transaction: all of them, or nothing.
-pub async fn store(pool: &PgPool, datasets: &[Dataset], target: &Target, progress: &ProgressBar) -> Result<Vec<Summary>, ImportError> {
+pub async fn store(
+    pool: &PgPool,
+    datasets: &[Dataset],
+    target: &Target,
+    progress: &ProgressBar,
+) -> Result<Vec<Summary>, ImportError> {
     let mut tx = pool.begin().await?;
     let mut summaries = Vec::with_capacity(datasets.len());
     for dataset in datasets {
@@ -141,7 +150,9 @@ mod tests {
 
     #[test]
     fn summary_lists_the_first_skipped_and_counts_the_rest_by_reason() {
-        let skipped = (0..25).map(|i| Skipped { feature: format!("way/{i}"), reason: if i % 2 == 0 { "a".into() } else { "b".into() } }).collect();
+        let skipped = (0..25)
+            .map(|i| Skipped { feature: format!("way/{i}"), reason: if i % 2 == 0 { "a".into() } else { "b".into() } })
+            .collect();
         let summary = Summary { source: "osm".into(), skipped, ..Summary::default() };
         let text = summary.to_string();
         assert!(text.contains("skipped: 25"));

@@ -25,7 +25,8 @@
 //!
 //! Memory stays proportional to the wanted features, not the file: pass 1 reads relations
 //! (learning their member ways), pass 2 the wanted ways (learning their nodes), pass 3 only
-//! those nodes' coordinates. Each pass decodes blobs on all cores.
+//! those nodes' coordinates. Passes 2 and 3 decode only the blobs pass 1 saw ways or nodes
+//! in, and every pass decodes blobs on all cores.
 
 use std::num::NonZero;
 use std::path::{Path, PathBuf};
@@ -60,28 +61,35 @@ pub struct OsmError {
     pub reason: osmpbf::Error,
 }
 
-/// Reads `path` in three passes; `progress` counts blobs decoded (3 per blob of the file).
+/// Reads `path` in three passes; `progress` counts the blobs decoded in all three.
 pub fn read_osm(path: &Path, options: &OsmOptions, progress: &ProgressBar) -> Result<Dataset, OsmError> {
     let fail = |reason| OsmError { path: path.to_owned(), reason };
     let blobs = count_blobs(path).map_err(fail)?;
-    progress.set_length(3 * blobs);
+    progress.set_length(3 * blobs); // until pass 1 learns which blobs passes 2 and 3 need
     progress.set_position(0);
 
     progress.set_message("OSM pass 1/3: relations");
-    let mut relations: Vec<Relation> = each_block(path, progress, |found: &mut Vec<Relation>, block| {
-        found.extend(block.elements().filter_map(|e| wanted_relation(e, options.admin_level)));
+    let mut first = FirstPass::default();
+    for part in each_block(path, progress, None, |found: &mut FirstPass, index, block| {
+        found.read(index, block, options.admin_level)
     })
     .map_err(fail)?
-    .into_iter()
-    .flatten()
-    .collect();
+    {
+        first.relations.extend(part.relations);
+        first.way_blobs.extend(part.way_blobs);
+        first.node_blobs.extend(part.node_blobs);
+    }
+    let FirstPass { mut relations, mut way_blobs, mut node_blobs } = first;
     relations.sort_by_key(|r| r.id);
+    way_blobs.sort_unstable();
+    node_blobs.sort_unstable();
+    progress.set_length(blobs + (way_blobs.len() + node_blobs.len()) as u64);
     let mut member_ids: Vec<i64> = relations.iter().flat_map(|r| r.members.iter().map(|m| m.0)).collect();
     member_ids.sort_unstable();
     member_ids.dedup();
 
     progress.set_message("OSM pass 2/3: ways");
-    let mut ways: Vec<Way> = each_block(path, progress, |found: &mut Vec<Way>, block| {
+    let mut ways: Vec<Way> = each_block(path, progress, Some(&way_blobs), |found: &mut Vec<Way>, _, block| {
         found.extend(block.elements().filter_map(|e| wanted_way(e, &member_ids)));
     })
     .map_err(fail)?
@@ -92,7 +100,7 @@ pub fn read_osm(path: &Path, options: &OsmOptions, progress: &ProgressBar) -> Re
 
     progress.set_message("OSM pass 3/3: nodes");
     let nodes = NodeCoords::new(ways.iter().flat_map(|w| w.refs.iter().copied()).collect());
-    each_block(path, progress, |_: &mut (), block| {
+    each_block(path, progress, Some(&node_blobs), |_: &mut (), _, block| {
         for element in block.elements() {
             match element {
                 Element::Node(n) => nodes.set(n.id(), n.decimicro_lon(), n.decimicro_lat()),
@@ -105,8 +113,33 @@ pub fn read_osm(path: &Path, options: &OsmOptions, progress: &ProgressBar) -> Re
 
     progress.set_message("OSM: assembling");
     let dataset = Assembly { ways: &ways, nodes: &nodes, options, dataset: Dataset::default() }.run(&relations);
-    progress.set_position(3 * blobs);
     Ok(dataset)
+}
+
+/// What pass 1 learns: the wanted relations, and which blobs hold ways and nodes, so that
+/// passes 2 and 3 decode only those (in a sorted file, most blobs hold nothing but nodes).
+#[derive(Default)]
+struct FirstPass {
+    relations: Vec<Relation>,
+    way_blobs: Vec<usize>,
+    node_blobs: Vec<usize>,
+}
+
+impl FirstPass {
+    fn read(&mut self, index: usize, block: &PrimitiveBlock, admin_level: Option<u8>) {
+        let (mut nodes, mut ways) = (false, false);
+        for group in block.groups() {
+            nodes |= group.nodes().next().is_some() || group.dense_nodes().next().is_some();
+            ways |= group.ways().next().is_some();
+            self.relations.extend(group.relations().filter_map(|r| wanted_relation(r, admin_level)));
+        }
+        if nodes {
+            self.node_blobs.push(index);
+        }
+        if ways {
+            self.way_blobs.push(index);
+        }
+    }
 }
 
 /// The tags worth keeping, as `key\0value\0key\0value`: one allocation per feature, since a
@@ -210,8 +243,7 @@ struct Relation {
     members: Vec<(i64, Role)>,
 }
 
-fn wanted_relation(element: Element<'_>, admin_level: Option<u8>) -> Option<Relation> {
-    let Element::Relation(rel) = element else { return None };
+fn wanted_relation(rel: osmpbf::Relation<'_>, admin_level: Option<u8>) -> Option<Relation> {
     let tags = Tags::new(rel.tags());
     let multipolygon = tags.is("type", "multipolygon");
     let area = multipolygon && (tags.building().is_some() || tags.is("landuse", "residential"));
@@ -299,24 +331,38 @@ fn count_blobs(path: &Path) -> Result<u64, osmpbf::Error> {
     Ok(count)
 }
 
-/// Decodes every data blob of the file on all cores, folding each into a per-thread `T`.
-fn each_block<T, F>(path: &Path, progress: &ProgressBar, fold: F) -> Result<Vec<T>, osmpbf::Error>
+/// Decodes the data blobs of the file (those numbered in `only`, if given) on all cores,
+/// folding each into a per-thread `T`.
+fn each_block<T, F>(
+    path: &Path,
+    progress: &ProgressBar,
+    only: Option<&[usize]>,
+    fold: F,
+) -> Result<Vec<T>, osmpbf::Error>
 where
     T: Default + Send,
-    F: Fn(&mut T, &PrimitiveBlock) + Sync,
+    F: Fn(&mut T, usize, &PrimitiveBlock) + Sync,
 {
-    let reader = Mutex::new(BlobReader::from_path(path)?);
+    let reader = Mutex::new((BlobReader::from_path(path)?, 0));
     let failed = AtomicBool::new(false);
     let workers = thread::available_parallelism().map_or(1, NonZero::get);
     let work = || -> Result<T, osmpbf::Error> {
         let mut acc = T::default();
         while !failed.load(Ordering::Relaxed) {
             // Only reading the blob's bytes is serial; decoding it is the costly part.
-            let next = reader.lock().unwrap_or_else(PoisonError::into_inner).next();
+            let (index, next) = {
+                let mut guard = reader.lock().unwrap_or_else(PoisonError::into_inner);
+                let (blobs, read) = &mut *guard;
+                *read += 1;
+                (*read - 1, blobs.next())
+            };
             let Some(blob) = next else { break };
+            if only.is_some_and(|only| only.binary_search(&index).is_err()) {
+                continue;
+            }
             let decoded = blob.and_then(|b| {
                 if let BlobDecode::OsmData(block) = b.decode()? {
-                    fold(&mut acc, &block);
+                    fold(&mut acc, index, &block);
                 }
                 Ok(())
             });
@@ -675,12 +721,13 @@ mod tests {
     }
 
     #[test]
-    fn progress_counts_three_passes_over_the_blobs() {
+    fn progress_counts_every_blob_then_the_way_and_node_blobs() {
         let bar = ProgressBar::hidden();
         read_osm(Path::new(HELSINKI), &OsmOptions::default(), &bar).expect("reads");
-        let blobs = count_blobs(Path::new(HELSINKI)).expect("counts");
-        assert!(blobs > 1);
-        assert_eq!((bar.position(), bar.length()), (3 * blobs, Some(3 * blobs)));
+        // Pass 1 decodes all 5 blobs (a header and 4 of data); passes 2 and 3 together decode
+        // only the 5 holding ways or nodes, not 2 × 5.
+        assert_eq!(count_blobs(Path::new(HELSINKI)).expect("counts"), 5);
+        assert_eq!((bar.position(), bar.length()), (10, Some(10)));
     }
 
     #[test]
@@ -711,7 +758,11 @@ mod tests {
             nodes.set(id, 1_215_000_000 + 10_000 * (id / 1000) as i32, 312_000_000 + 10_000 * (id % 1000) as i32);
         }
         let square = |a: i64, b: i64, c: i64, d: i64| vec![node(a, b), node(c, b), node(c, d), node(a, d), node(a, b)];
-        let way = |id, refs: Vec<i64>, t: Option<&[(&str, &str)]>| Way { id, refs: Vec::into_boxed_slice(refs), tags: t.map(tags) };
+        let way = |id, refs: Vec<i64>, t: Option<&[(&str, &str)]>| Way {
+            id,
+            refs: Vec::into_boxed_slice(refs),
+            tags: t.map(tags),
+        };
         let mut ways = vec![
             // Boundary in two halves, the second drawn backwards.
             way(1, vec![node(0, 0), node(10, 0), node(10, 10)], None),

@@ -6,7 +6,7 @@
 //! four points), so the caller can report the feature as skipped. Rings are wound the Simple
 //! Features way (outer counter-clockwise, inner clockwise): geodesic areas depend on it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use geo::orient::{Direction, Orient};
 use geo::{Area, Contains, Coord, InteriorPoint, LineString, MultiPolygon, Polygon};
@@ -36,7 +36,7 @@ pub enum RingError {
     ShortWay { way: i64 },
     #[error("{role} ring through way/{way} is not closed: nothing continues it at ({x}, {y})")]
     Unclosed { role: &'static str, way: i64, x: f64, y: f64 },
-    #[error("{role} ring through way/{way} has fewer than 4 distinct points")]
+    #[error("{role} ring through way/{way} has fewer than 3 distinct corners")]
     Degenerate { role: &'static str, way: i64 },
     #[error("inner ring through way/{way} lies in no outer ring")]
     OrphanInner { way: i64 },
@@ -112,8 +112,8 @@ fn join_rings(members: &[MemberWay], role: Role) -> Result<Vec<(i64, LineString<
             }
         }
         ring.dedup();
-        // Closed with ≥ 4 points after removing repeats means ≥ 3 distinct corners.
-        if ring.len() < 4 {
+        let corners: HashSet<(u64, u64)> = ring.iter().map(|&c| key(c)).collect();
+        if corners.len() < 3 {
             return Err(RingError::Degenerate { role: role_name, way: ways[start].id });
         }
         rings.push((ways[start].id, LineString::new(ring)));
@@ -214,6 +214,8 @@ mod tests {
     fn degenerate_and_orphan_rings_are_refused() {
         let spike = [(0.0, 0.0), (1.0, 1.0), (0.0, 0.0)];
         assert!(matches!(assemble(&[way(1, Role::Outer, &spike)]), Err(RingError::Degenerate { .. })));
+        let back_and_forth = [(0.0, 0.0), (1.0, 1.0), (1.0, 1.0), (0.0, 0.0), (1.0, 1.0), (0.0, 0.0)];
+        assert!(matches!(assemble(&[way(1, Role::Outer, &back_and_forth)]), Err(RingError::Degenerate { .. })));
         let hole_only = [way(1, Role::Inner, &SQUARE)];
         assert_eq!(assemble(&hole_only), Err(RingError::NoOuter));
         let outside = [(50.0, 50.0), (60.0, 50.0), (60.0, 60.0), (50.0, 50.0)];

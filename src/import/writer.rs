@@ -39,12 +39,14 @@ pub async fn write(
     let source = dataset.source.as_str();
     let mut summary = Summary { source: source.to_owned(), skipped: dataset.skipped.clone(), ..Summary::default() };
 
-    sqlx::query(STAGING_TABLES).execute(&mut *conn).await?;
+    sqlx::raw_sql(STAGING_TABLES).execute(&mut *conn).await?;
     stage(conn, dataset, progress).await?;
 
     progress.set_message("sub-districts");
-    let default_district: i64 = sqlx::query_scalar(UPSERT_DEFAULT_DISTRICT).bind(&target.district).fetch_one(&mut *conn).await?;
-    summary.districts = count(sqlx::query_as(UPSERT_DISTRICTS).bind(source), conn, dataset.districts.len() as i64).await?;
+    let default_district: i64 =
+        sqlx::query_scalar(UPSERT_DEFAULT_DISTRICT).bind(&target.district).fetch_one(&mut *conn).await?;
+    summary.districts =
+        count(sqlx::query_as(UPSERT_DISTRICTS).bind(source), conn, dataset.districts.len() as i64).await?;
 
     progress.set_message("communities");
     clean_geometries(conn, "stage_communities", "boundary", "community", &mut summary).await?;
@@ -82,7 +84,9 @@ pub async fn write(
     let staged_units = sqlx::query_scalar(STAGED_UNITS).fetch_one(&mut *conn).await?;
     summary.units = count(sqlx::query_as(UPSERT_UNITS).bind(source), conn, staged_units).await?;
     sqlx::query(DELETE_STALE_UNITS).bind(source).execute(&mut *conn).await?;
-    summary.households = sqlx::query_scalar("select coalesce(sum(households), 0)::bigint from stage_buildings").fetch_one(&mut *conn).await?;
+    summary.households = sqlx::query_scalar("select coalesce(sum(households), 0)::bigint from stage_buildings")
+        .fetch_one(&mut *conn)
+        .await?;
 
     progress.set_message("roads");
     clean_geometries(conn, "stage_roads", "line", "road", &mut summary).await?;
@@ -97,26 +101,48 @@ pub async fn write(
 
 /// COPYs every record into the staging tables.
 async fn stage(conn: &mut PgConnection, dataset: &Dataset, progress: &ProgressBar) -> Result<(), ImportError> {
-    let total = dataset.districts.len() + dataset.communities.len() + dataset.estates.len() + dataset.buildings.len() + dataset.roads.len();
+    let total = dataset.districts.len()
+        + dataset.communities.len()
+        + dataset.estates.len()
+        + dataset.buildings.len()
+        + dataset.roads.len();
     progress.set_length(total as u64);
     progress.set_position(0);
     progress.set_message("staging");
 
-    copy_in(conn, "copy stage_districts (source_id, name, code) from stdin", &dataset.districts, progress, |rows, d| {
-        rows.text(Some(&d.source_id)).text(Some(&d.name)).text(d.code.as_deref());
-    })
+    copy_in(
+        conn,
+        "copy stage_districts (source_id, name, code) from stdin",
+        &dataset.districts,
+        progress,
+        |rows, d| {
+            rows.text(Some(&d.source_id)).text(Some(&d.name)).text(d.code.as_deref());
+        },
+    )
     .await?;
-    copy_in(conn, "copy stage_communities (source_id, name, code, district, boundary) from stdin", &dataset.communities, progress, |rows, c| {
-        rows.text(Some(&c.source_id))
-            .text(Some(&c.name))
-            .text(c.code.as_deref())
-            .text(c.district.as_deref())
-            .geometry(&Geometry::MultiPolygon(c.boundary.clone()));
-    })
+    copy_in(
+        conn,
+        "copy stage_communities (source_id, name, code, district, boundary) from stdin",
+        &dataset.communities,
+        progress,
+        |rows, c| {
+            rows.text(Some(&c.source_id))
+                .text(Some(&c.name))
+                .text(c.code.as_deref())
+                .text(c.district.as_deref())
+                .geometry(&Geometry::MultiPolygon(c.boundary.clone()));
+        },
+    )
     .await?;
-    copy_in(conn, "copy stage_estates (source_id, name, boundary) from stdin", &dataset.estates, progress, |rows, e| {
-        rows.text(Some(&e.source_id)).text(e.name.as_deref()).geometry(&Geometry::MultiPolygon(e.boundary.clone()));
-    })
+    copy_in(
+        conn,
+        "copy stage_estates (source_id, name, boundary) from stdin",
+        &dataset.estates,
+        progress,
+        |rows, e| {
+            rows.text(Some(&e.source_id)).text(e.name.as_deref()).geometry(&Geometry::MultiPolygon(e.boundary.clone()));
+        },
+    )
     .await?;
     copy_in(
         conn,
@@ -140,16 +166,27 @@ async fn stage(conn: &mut PgConnection, dataset: &Dataset, progress: &ProgressBa
     .await?;
     let units: Vec<(&str, UnitRecord)> =
         dataset.buildings.iter().flat_map(|b| b.units.iter().map(move |u| (b.source_id.as_str(), *u))).collect();
-    copy_in(conn, "copy stage_units (building, number, households) from stdin", &units, &ProgressBar::hidden(), |rows, (building, u)| {
-        rows.text(Some(building)).int(Some(i64::from(u.number))).int(Some(i64::from(u.households)));
-    })
+    copy_in(
+        conn,
+        "copy stage_units (building, number, households) from stdin",
+        &units,
+        &ProgressBar::hidden(),
+        |rows, (building, u)| {
+            rows.text(Some(building)).int(Some(i64::from(u.number))).int(Some(i64::from(u.households)));
+        },
+    )
     .await?;
     copy_in(conn, "copy stage_roads (source_id, name, class, line) from stdin", &dataset.roads, progress, |rows, r| {
-        rows.text(Some(&r.source_id)).text(r.name.as_deref()).text(Some(&r.class)).geometry(&Geometry::MultiLineString(r.line.clone()));
+        rows.text(Some(&r.source_id))
+            .text(r.name.as_deref())
+            .text(Some(&r.class))
+            .geometry(&Geometry::MultiLineString(r.line.clone()));
     })
     .await?;
 
-    sqlx::query("analyze stage_buildings; analyze stage_communities; analyze stage_estates").execute(&mut *conn).await?;
+    sqlx::raw_sql("analyze stage_buildings; analyze stage_communities; analyze stage_estates")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -221,7 +258,9 @@ async fn clean_geometries(
     ))
     .fetch_all(&mut *conn)
     .await?;
-    summary.repaired.extend(repaired.into_iter().map(|(id, reason)| Skipped { feature: format!("{layer} {id}"), reason }));
+    summary
+        .repaired
+        .extend(repaired.into_iter().map(|(id, reason)| Skipped { feature: format!("{layer} {id}"), reason }));
     skip_rows(
         conn,
         &format!("delete from {table} where st_isempty({column}) returning source_id, 'invalid geometry with nothing left after repair'"),

@@ -33,7 +33,9 @@ impl BuildingIndex {
     pub async fn reload(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
         let started = Instant::now();
         let footprints = store::footprints(pool).await?;
-        let index = tokio::task::spawn_blocking(move || LocateIndex::new(footprints)).await.map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        let index = tokio::task::spawn_blocking(move || LocateIndex::new(footprints))
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         let buildings = index.len();
         match self.current.write() {
             Ok(mut guard) => *guard = Arc::new(index),
@@ -49,7 +51,9 @@ impl BuildingIndex {
         tokio::spawn(async move {
             let mut listener = match PgListener::connect_with(&pool).await {
                 Ok(listener) => listener,
-                Err(error) => return tracing::error!(%error, "cannot listen for imports; the locate index will not follow them"),
+                Err(error) => {
+                    return tracing::error!(%error, "cannot listen for imports; the locate index will not follow them");
+                }
             };
             if let Err(error) = listener.listen(PLACES_CHANGED).await {
                 return tracing::error!(%error, "cannot listen for imports");

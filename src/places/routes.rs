@@ -55,7 +55,14 @@ async fn buildings(State(state): State<AppState>, Query(query): Query<BuildingsQ
     let after = query.after.unwrap_or(0);
     let rows = store::buildings_in_bbox(&state.pool, bbox, after, limit).await?;
     let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|last| format!("/api/v1/buildings?bbox={},{},{},{}&limit={limit}&after={}", bbox[0], bbox[1], bbox[2], bbox[3], last.id)))
+        .then(|| {
+            rows.last().map(|last| {
+                format!(
+                    "/api/v1/buildings?bbox={},{},{},{}&limit={limit}&after={}",
+                    bbox[0], bbox[1], bbox[2], bbox[3], last.id
+                )
+            })
+        })
         .flatten();
     let mut body = String::from(r#"{"type":"FeatureCollection","features":["#);
     for (i, b) in rows.iter().enumerate() {
@@ -66,17 +73,31 @@ async fn buildings(State(state): State<AppState>, Query(query): Query<BuildingsQ
             "id": b.id, "name": b.name, "kind": b.kind, "floors": b.floors, "units": b.units,
             "households": b.households, "community_id": b.community_id, "estate_id": b.estate_id,
         });
-        body.push_str(&format!(r#"{{"type":"Feature","id":{},"properties":{properties},"geometry":{}}}"#, b.id, b.footprint));
+        body.push_str(&format!(
+            r#"{{"type":"Feature","id":{},"properties":{properties},"geometry":{}}}"#,
+            b.id, b.footprint
+        ));
     }
     body.push_str(&format!(r#"],"next":{}}}"#, Value::from(next)));
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
 
 fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
-    let invalid = |message: &str| ApiError::invalid("bbox", format!("bbox must be min_lon,min_lat,max_lon,max_lat in WGS84: {message}"));
-    let parts: Vec<f64> = text.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| invalid("not four numbers"))?;
+    let invalid = |message: &str| {
+        ApiError::invalid("bbox", format!("bbox must be min_lon,min_lat,max_lon,max_lat in WGS84: {message}"))
+    };
+    let parts: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| invalid("not four numbers"))?;
     let [x0, y0, x1, y1] = parts[..] else { return Err(invalid("not four numbers")) };
-    if !parts.iter().all(|v| v.is_finite()) || !(-180.0..=180.0).contains(&x0) || !(-180.0..=180.0).contains(&x1) || !(-90.0..=90.0).contains(&y0) || !(-90.0..=90.0).contains(&y1) {
+    if !parts.iter().all(|v| v.is_finite())
+        || !(-180.0..=180.0).contains(&x0)
+        || !(-180.0..=180.0).contains(&x1)
+        || !(-90.0..=90.0).contains(&y0)
+        || !(-90.0..=90.0).contains(&y1)
+    {
         return Err(invalid("coordinates out of range"));
     }
     if x0 >= x1 || y0 >= y1 {
@@ -89,13 +110,19 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
 }
 
 async fn building(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let detail = store::building(&state.pool, id).await?.ok_or_else(|| ApiError::not_found(format!("no building with id {id}")))?;
+    let detail = store::building(&state.pool, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no building with id {id}")))?;
     Ok(building_feature(&detail))
 }
 
 fn building_feature(detail: &BuildingDetail) -> Response {
     let properties = serde_json::to_string(detail).unwrap_or_default();
-    let body = format!(r#"{{"type":"Feature","id":{},"properties":{properties},"geometry":{}}}"#, detail.id, detail.footprint.get());
+    let body = format!(
+        r#"{{"type":"Feature","id":{},"properties":{properties},"geometry":{}}}"#,
+        detail.id,
+        detail.footprint.get()
+    );
     ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
 }
 
@@ -108,7 +135,10 @@ struct LocateQuery {
 }
 
 /// The building at a point (in any datum), else the nearest within 30 m.
-async fn locate(State(state): State<AppState>, Query(query): Query<LocateQuery>) -> Result<impl IntoResponse, ApiError> {
+async fn locate(
+    State(state): State<AppState>,
+    Query(query): Query<LocateQuery>,
+) -> Result<impl IntoResponse, ApiError> {
     let (lon, lat) = (query.lon, query.lat);
     if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
         return Err(ApiError::invalid("lon", format!("lon must be a longitude from -180 to 180, got {lon}")));
@@ -139,15 +169,21 @@ async fn locate(State(state): State<AppState>, Query(query): Query<LocateQuery>)
     })))
 }
 
-async fn tile(State(state): State<AppState>, Path((layer, z, x, tile)): Path<(String, u32, u32, String)>) -> Result<Response, ApiError> {
-    let layer = Layer::parse(&layer).ok_or_else(|| ApiError::not_found(format!("no tile layer «{layer}»; layers are communities, estates, buildings, roads")))?;
+async fn tile(
+    State(state): State<AppState>,
+    Path((layer, z, x, tile)): Path<(String, u32, u32, String)>,
+) -> Result<Response, ApiError> {
+    let layer = Layer::parse(&layer).ok_or_else(|| {
+        ApiError::not_found(format!("no tile layer «{layer}»; layers are communities, estates, buildings, roads"))
+    })?;
     let y = tile
         .strip_suffix(".mvt")
         .and_then(|y| y.parse::<u32>().ok())
         .ok_or_else(|| ApiError::invalid("y", format!("tile «{tile}» must be a row number followed by .mvt")))?;
     let id = TileId::new(z, x, y).map_err(|message| ApiError::invalid("z/x/y", message))?;
     let bytes = tiles::tile(&state.pool, layer, id).await?;
-    Ok(([(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"), (header::CACHE_CONTROL, "no-cache")], bytes).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"), (header::CACHE_CONTROL, "no-cache")], bytes)
+        .into_response())
 }
 
 #[cfg(test)]
@@ -157,7 +193,15 @@ mod tests {
     #[test]
     fn bbox_is_parsed_and_checked() {
         assert_eq!(parse_bbox("114.4,30.5,114.41,30.51").ok(), Some([114.4, 30.5, 114.41, 30.51]));
-        for bad in ["", "1,2,3", "a,b,c,d", "114.41,30.5,114.4,30.51", "114,30,115,31", "200,30,200.01,30.01", "NaN,30,114,30.01"] {
+        for bad in [
+            "",
+            "1,2,3",
+            "a,b,c,d",
+            "114.41,30.5,114.4,30.51",
+            "114,30,115,31",
+            "200,30,200.01,30.01",
+            "NaN,30,114,30.01",
+        ] {
             let error = parse_bbox(bad).expect_err(bad);
             assert_eq!(error.code, "invalid_parameter", "{bad}");
         }

@@ -48,16 +48,18 @@ pub async fn communities(db: impl PgExecutor<'_>) -> Result<Vec<CommunitySummary
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, code, district_id, district_name, households, buildings, estates, x0, y0, x1, y1, lx, ly)| CommunitySummary {
-            id,
-            name,
-            code,
-            district: Named { id: district_id, name: Some(district_name) },
-            households,
-            buildings,
-            estates,
-            bbox: [x0, y0, x1, y1],
-            label_point: [lx, ly],
+        .map(|(id, name, code, district_id, district_name, households, buildings, estates, x0, y0, x1, y1, lx, ly)| {
+            CommunitySummary {
+                id,
+                name,
+                code,
+                district: Named { id: district_id, name: Some(district_name) },
+                households,
+                buildings,
+                estates,
+                bbox: [x0, y0, x1, y1],
+                label_point: [lx, ly],
+            }
         })
         .collect())
 }
@@ -89,7 +91,24 @@ pub struct UnitRow {
 }
 
 pub async fn building(db: &sqlx::PgPool, id: i64) -> Result<Option<BuildingDetail>, sqlx::Error> {
-    type Row = (i64, Option<String>, String, Option<i32>, Option<i32>, i32, Option<String>, String, String, Option<i64>, Option<String>, i64, String, i64, String, String);
+    type Row = (
+        i64,
+        Option<String>,
+        String,
+        Option<i32>,
+        Option<i32>,
+        i32,
+        Option<String>,
+        String,
+        String,
+        Option<i64>,
+        Option<String>,
+        i64,
+        String,
+        i64,
+        String,
+        String,
+    );
     let row: Option<Row> = sqlx::query_as(
         "select b.id, b.name, b.kind, b.floors, b.units, b.households, b.address, b.source, b.source_id,
                 e.id, e.name, c.id, c.name, d.id, d.name, st_asgeojson(b.footprint, 7)
@@ -102,10 +121,31 @@ pub async fn building(db: &sqlx::PgPool, id: i64) -> Result<Option<BuildingDetai
     .bind(id)
     .fetch_optional(db)
     .await?;
-    let Some((id, name, kind, floors, units, households, address, source, source_id, estate_id, estate_name, community_id, community_name, district_id, district_name, footprint)) = row else {
+    let Some((
+        id,
+        name,
+        kind,
+        floors,
+        units,
+        households,
+        address,
+        source,
+        source_id,
+        estate_id,
+        estate_name,
+        community_id,
+        community_name,
+        district_id,
+        district_name,
+        footprint,
+    )) = row
+    else {
         return Ok(None);
     };
-    let unit_list = sqlx::query_as("select number, households from units where building_id = $1 order by number").bind(id).fetch_all(db).await?;
+    let unit_list = sqlx::query_as("select number, households from units where building_id = $1 order by number")
+        .bind(id)
+        .fetch_all(db)
+        .await?;
     Ok(Some(BuildingDetail {
         id,
         name,
@@ -139,7 +179,12 @@ pub struct BuildingFeature {
 }
 
 /// Buildings intersecting a bbox, in id order after `after_id` (keyset paging), at most `limit`.
-pub async fn buildings_in_bbox(db: impl PgExecutor<'_>, bbox: [f64; 4], after_id: i64, limit: i64) -> Result<Vec<BuildingFeature>, sqlx::Error> {
+pub async fn buildings_in_bbox(
+    db: impl PgExecutor<'_>,
+    bbox: [f64; 4],
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<BuildingFeature>, sqlx::Error> {
     sqlx::query_as(
         "select id, name, kind, floors, units, households, community_id, estate_id, st_asgeojson(footprint, 7) as footprint
          from buildings
@@ -158,7 +203,8 @@ pub async fn buildings_in_bbox(db: impl PgExecutor<'_>, bbox: [f64; 4], after_id
 
 /// Every footprint, for the locate index.
 pub async fn footprints(db: impl PgExecutor<'_>) -> Result<Vec<Footprint>, sqlx::Error> {
-    let rows: Vec<(i64, Vec<u8>)> = sqlx::query_as("select id, st_asbinary(footprint) from buildings").fetch_all(db).await?;
+    let rows: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("select id, st_asbinary(footprint) from buildings").fetch_all(db).await?;
     rows.into_iter()
         .map(|(building_id, wkb)| {
             let polygon = geometry::multipolygon_from_wkb(&wkb).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;

@@ -7,9 +7,7 @@
 
 use std::ops::ControlFlow;
 
-use geo::{
-    BoundingRect, Coord, Distance, Euclidean, Intersects, Line, MultiPolygon, Point, Polygon,
-};
+use geo::{BoundingRect, Coord, Distance, Euclidean, Intersects, Line, MultiPolygon, Point, Polygon};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RStarInsertionStrategy, RTree, RTreeParams};
 
@@ -67,31 +65,17 @@ impl LocateIndex {
         let mut parts = Vec::with_capacity(footprints.len());
         let mut entries = Vec::with_capacity(footprints.len());
         let mut kept = 0;
-        for Footprint {
-            building_id,
-            polygon,
-        } in footprints
-        {
+        for Footprint { building_id, polygon } in footprints {
             let before = parts.len();
             for part in polygon {
                 if let Some(rect) = finite_bounds(&part) {
-                    entries.push(GeomWithData::new(
-                        rect,
-                        PartRef {
-                            building_id,
-                            part: parts.len(),
-                        },
-                    ));
+                    entries.push(GeomWithData::new(rect, PartRef { building_id, part: parts.len() }));
                     parts.push(part);
                 }
             }
             kept += usize::from(parts.len() > before);
         }
-        Self {
-            tree: RTree::bulk_load_with_params(entries),
-            parts,
-            footprints: kept,
-        }
+        Self { tree: RTree::bulk_load_with_params(entries), parts, footprints: kept }
     }
 
     /// Number of footprints indexed.
@@ -110,8 +94,7 @@ impl LocateIndex {
         if !(lon.is_finite() && lat.is_finite()) {
             return None;
         }
-        self.containing(lon, lat)
-            .or_else(|| self.nearest(lon, lat, max_distance_m))
+        self.containing(lon, lat).or_else(|| self.nearest(lon, lat, max_distance_m))
     }
 
     fn containing(&self, lon: f64, lat: f64) -> Option<Hit> {
@@ -125,10 +108,7 @@ impl LocateIndex {
             }
             ControlFlow::Continue(())
         });
-        best.map(|building_id| Hit {
-            building_id,
-            distance_m: 0.0,
-        })
+        best.map(|building_id| Hit { building_id, distance_m: 0.0 })
     }
 
     /// Nearest footprint boundary within `max_distance_m`, for a point inside none.
@@ -140,29 +120,21 @@ impl LocateIndex {
         let (dlon, dlat) = projection.degrees_for(max_distance_m);
         let mut best: Option<Hit> = None;
         for (window, shift) in search_windows(lon, lat, dlon, dlat) {
-            let _: ControlFlow<()> =
-                self.tree
-                    .locate_in_envelope_intersecting_int(&window, |entry| {
-                        let PartRef { building_id, part } = entry.data;
-                        // The box is a lower bound for the polygon: skip the exact measure when it
-                        // cannot win (the window's corners reach farther than the radius).
-                        let bound = box_distance_m(&projection, entry.geom(), (lon, lat), shift);
-                        let limit = best.map_or(max_distance_m, |b| b.distance_m);
-                        if bound <= limit {
-                            let distance_m =
-                                boundary_distance_m(&projection, &self.parts[part], shift);
-                            let candidate = Hit {
-                                building_id,
-                                distance_m,
-                            };
-                            if distance_m <= max_distance_m
-                                && best.is_none_or(|b| beats(candidate, b))
-                            {
-                                best = Some(candidate);
-                            }
-                        }
-                        ControlFlow::Continue(())
-                    });
+            let _: ControlFlow<()> = self.tree.locate_in_envelope_intersecting_int(&window, |entry| {
+                let PartRef { building_id, part } = entry.data;
+                // The box is a lower bound for the polygon: skip the exact measure when it
+                // cannot win (the window's corners reach farther than the radius).
+                let bound = box_distance_m(&projection, entry.geom(), (lon, lat), shift);
+                let limit = best.map_or(max_distance_m, |b| b.distance_m);
+                if bound <= limit {
+                    let distance_m = boundary_distance_m(&projection, &self.parts[part], shift);
+                    let candidate = Hit { building_id, distance_m };
+                    if distance_m <= max_distance_m && best.is_none_or(|b| beats(candidate, b)) {
+                        best = Some(candidate);
+                    }
+                }
+                ControlFlow::Continue(())
+            });
         }
         best
     }
@@ -184,19 +156,12 @@ fn finite_bounds(polygon: &Polygon<f64>) -> Option<Rectangle<[f64; 2]>> {
 
 /// The degree windows to search around (lon, lat), each with the longitude shift that moves
 /// its contents next to the point: one window, or two when the search crosses ±180°.
-fn search_windows(
-    lon: f64,
-    lat: f64,
-    dlon: f64,
-    dlat: f64,
-) -> impl Iterator<Item = (AABB<[f64; 2]>, f64)> {
+fn search_windows(lon: f64, lat: f64, dlon: f64, dlat: f64) -> impl Iterator<Item = (AABB<[f64; 2]>, f64)> {
     let (south, north) = ((lat - dlat).max(-90.0), (lat + dlat).min(90.0));
     let window = |west: f64, east: f64| AABB::from_corners([west, south], [east, north]);
     // Near a pole (or for a continental radius) the window is every longitude.
     if dlon >= 180.0 {
-        return [Some((window(-180.0, 180.0), 0.0)), None]
-            .into_iter()
-            .flatten();
+        return [Some((window(-180.0, 180.0), 0.0)), None].into_iter().flatten();
     }
     let (west, east) = (lon - dlon, lon + dlon);
     let wrapped = if west < -180.0 {
@@ -206,22 +171,12 @@ fn search_windows(
     } else {
         None
     };
-    [
-        Some((window(west.max(-180.0), east.min(180.0)), 0.0)),
-        wrapped,
-    ]
-    .into_iter()
-    .flatten()
+    [Some((window(west.max(-180.0), east.min(180.0)), 0.0)), wrapped].into_iter().flatten()
 }
 
 /// Metres from the point (lon, lat), the projection's origin, to a bounding box that is
 /// moved by `shift` degrees of longitude.
-fn box_distance_m(
-    projection: &LocalProjection,
-    rect: &Rectangle<[f64; 2]>,
-    (lon, lat): (f64, f64),
-    shift: f64,
-) -> f64 {
+fn box_distance_m(projection: &LocalProjection, rect: &Rectangle<[f64; 2]>, (lon, lat): (f64, f64), shift: f64) -> f64 {
     let [x, y] = rect.nearest_point(&[lon - shift, lat]);
     let (dx, dy) = projection.to_xy(x + shift, y);
     (dx * dx + dy * dy).sqrt()
@@ -246,19 +201,14 @@ fn boundary_distance_m(projection: &LocalProjection, polygon: &Polygon<f64>, shi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{LineString, MapCoords, Polygon, polygon};
+    use geo::{LineString, MapCoords, polygon};
     use proptest::prelude::*;
 
     /// A polygon drawn in metres around `origin` (exterior, then holes), returned in WGS84.
     fn drawn(origin: (f64, f64), rings: &[&[(f64, f64)]]) -> MultiPolygon<f64> {
         let projection = LocalProjection::new(origin.0, origin.1);
         let ring = |corners: &[(f64, f64)]| {
-            LineString::from(
-                corners
-                    .iter()
-                    .map(|&(x, y)| projection.to_lonlat(x, y))
-                    .collect::<Vec<_>>(),
-            )
+            LineString::from(corners.iter().map(|&(x, y)| projection.to_lonlat(x, y)).collect::<Vec<_>>())
         };
         let holes = rings[1..].iter().map(|r| ring(r)).collect();
         MultiPolygon::new(vec![Polygon::new(ring(rings[0]), holes)])
@@ -270,10 +220,7 @@ mod tests {
     }
 
     fn footprint(building_id: i64, origin: (f64, f64), rings: &[&[(f64, f64)]]) -> Footprint {
-        Footprint {
-            building_id,
-            polygon: drawn(origin, rings),
-        }
+        Footprint { building_id, polygon: drawn(origin, rings) }
     }
 
     const SHANGHAI: (f64, f64) = (121.47, 31.23);
@@ -287,10 +234,7 @@ mod tests {
     fn assert_hit(hit: Option<Hit>, building_id: i64, distance_m: f64) {
         let hit = hit.unwrap_or_else(|| panic!("expected building {building_id}, got nothing"));
         assert_eq!(hit.building_id, building_id, "{hit:?}");
-        assert!(
-            (hit.distance_m - distance_m).abs() < 0.05,
-            "{hit:?}, want {distance_m} m"
-        );
+        assert!((hit.distance_m - distance_m).abs() < 0.05, "{hit:?}, want {distance_m} m");
     }
 
     /// Two 20 m × 12 m buildings 30 m apart in Shanghai.
@@ -304,13 +248,7 @@ mod tests {
     #[test]
     fn point_inside_a_building_returns_it_at_zero_metres() {
         let (lon, lat) = at(SHANGHAI, 10.0, 6.0);
-        assert_eq!(
-            street().locate(lon, lat, 30.0),
-            Some(Hit {
-                building_id: 1,
-                distance_m: 0.0
-            })
-        );
+        assert_eq!(street().locate(lon, lat, 30.0), Some(Hit { building_id: 1, distance_m: 0.0 }));
     }
 
     #[test]
@@ -319,23 +257,9 @@ mod tests {
         let square = polygon![
             (x: 114.0, y: 30.0), (x: 114.001, y: 30.0), (x: 114.001, y: 30.001), (x: 114.0, y: 30.001)
         ];
-        let index = LocateIndex::new(vec![Footprint {
-            building_id: 7,
-            polygon: square.into(),
-        }]);
-        for (lon, lat) in [
-            (114.0005, 30.0),
-            (114.001, 30.0005),
-            (114.0, 30.0),
-            (114.001, 30.001),
-        ] {
-            assert_eq!(
-                index.locate(lon, lat, 0.0),
-                Some(Hit {
-                    building_id: 7,
-                    distance_m: 0.0
-                })
-            );
+        let index = LocateIndex::new(vec![Footprint { building_id: 7, polygon: square.into() }]);
+        for (lon, lat) in [(114.0005, 30.0), (114.001, 30.0005), (114.0, 30.0), (114.001, 30.001)] {
+            assert_eq!(index.locate(lon, lat, 0.0), Some(Hit { building_id: 7, distance_m: 0.0 }));
         }
     }
 
@@ -359,23 +283,13 @@ mod tests {
 
     #[test]
     fn point_in_a_courtyard_returns_the_building_at_the_distance_to_the_inner_wall() {
-        let courtyard = footprint(
-            3,
-            SHANGHAI,
-            &[&rect(0.0, 0.0, 60.0, 60.0), &rect(10.0, 10.0, 50.0, 50.0)],
-        );
+        let courtyard = footprint(3, SHANGHAI, &[&rect(0.0, 0.0, 60.0, 60.0), &rect(10.0, 10.0, 50.0, 50.0)]);
         let index = LocateIndex::new(vec![courtyard]);
         let (lon, lat) = at(SHANGHAI, 30.0, 15.0);
         assert_hit(index.locate(lon, lat, 30.0), 3, 5.0);
         assert_eq!(index.locate(lon, lat, 4.0), None);
         let (lon, lat) = at(SHANGHAI, 5.0, 30.0); // in the wing, not the courtyard
-        assert_eq!(
-            index.locate(lon, lat, 30.0),
-            Some(Hit {
-                building_id: 3,
-                distance_m: 0.0
-            })
-        );
+        assert_eq!(index.locate(lon, lat, 30.0), Some(Hit { building_id: 3, distance_m: 0.0 }));
     }
 
     #[test]
@@ -387,36 +301,14 @@ mod tests {
                 (x: west, y: 30.0 + step)]
             .into()
         };
-        let a = Footprint {
-            building_id: 20,
-            polygon: square(114.0 - 2.0 * step),
-        };
-        let b = Footprint {
-            building_id: 10,
-            polygon: square(114.0 - 2.0 * step),
-        }; // same shape
-        let c = Footprint {
-            building_id: 15,
-            polygon: square(114.0 + step),
-        }; // mirror of a
-        let (inside, midway) = (
-            (114.0 - 1.5 * step, 30.0 + step / 2.0),
-            (114.0, 30.0 + step / 2.0),
-        );
+        let a = Footprint { building_id: 20, polygon: square(114.0 - 2.0 * step) };
+        let b = Footprint { building_id: 10, polygon: square(114.0 - 2.0 * step) }; // same shape
+        let c = Footprint { building_id: 15, polygon: square(114.0 + step) }; // mirror of a
+        let (inside, midway) = ((114.0 - 1.5 * step, 30.0 + step / 2.0), (114.0, 30.0 + step / 2.0));
         for footprints in [vec![a.clone(), b.clone(), c.clone()], vec![c, b, a]] {
             let index = LocateIndex::new(footprints);
-            assert_eq!(
-                index
-                    .locate(inside.0, inside.1, 30.0)
-                    .map(|h| h.building_id),
-                Some(10)
-            );
-            assert_eq!(
-                index
-                    .locate(midway.0, midway.1, 30.0)
-                    .map(|h| h.building_id),
-                Some(10)
-            );
+            assert_eq!(index.locate(inside.0, inside.1, 30.0).map(|h| h.building_id), Some(10));
+            assert_eq!(index.locate(midway.0, midway.1, 30.0).map(|h| h.building_id), Some(10));
         }
     }
 
@@ -440,42 +332,22 @@ mod tests {
         // Fiji: a building just west of 180°, a pin just east of it.
         let square = polygon![(x: 179.9997, y: -16.5001), (x: 179.9999, y: -16.5001),
             (x: 179.9999, y: -16.4999), (x: 179.9997, y: -16.4999)];
-        let index = LocateIndex::new(vec![Footprint {
-            building_id: 1,
-            polygon: square.into(),
-        }]);
+        let index = LocateIndex::new(vec![Footprint { building_id: 1, polygon: square.into() }]);
         let (lon, lat) = (-179.9999, -16.5);
         let gap_m = 0.0002 / LocalProjection::new(lon, lat).degrees_for(1.0).0; // about 21 m
         assert_hit(index.locate(lon, lat, 30.0), 1, gap_m);
-        assert_eq!(
-            index.locate(-lon, lat, 30.0).map(|h| h.distance_m),
-            Some(0.0)
-        );
+        assert_eq!(index.locate(-lon, lat, 30.0).map(|h| h.distance_m), Some(0.0));
     }
 
     #[test]
     fn multi_part_footprint_counts_a_shared_wall_as_inside_and_measures_its_nearest_part() {
         // Two wings sharing the wall x = 20 m, and a detached annex at x = 60..70 m.
-        let parts = [
-            rect(0.0, 0.0, 20.0, 12.0),
-            rect(20.0, 0.0, 40.0, 12.0),
-            rect(60.0, 0.0, 70.0, 12.0),
-        ];
-        let polygon =
-            MultiPolygon::new(parts.iter().flat_map(|r| drawn(SHANGHAI, &[r]).0).collect());
-        let index = LocateIndex::new(vec![Footprint {
-            building_id: 4,
-            polygon,
-        }]);
+        let parts = [rect(0.0, 0.0, 20.0, 12.0), rect(20.0, 0.0, 40.0, 12.0), rect(60.0, 0.0, 70.0, 12.0)];
+        let polygon = MultiPolygon::new(parts.iter().flat_map(|r| drawn(SHANGHAI, &[r]).0).collect());
+        let index = LocateIndex::new(vec![Footprint { building_id: 4, polygon }]);
         assert_eq!(index.len(), 1);
         let (lon, lat) = at(SHANGHAI, 20.0, 6.0);
-        assert_eq!(
-            index.locate(lon, lat, 0.0),
-            Some(Hit {
-                building_id: 4,
-                distance_m: 0.0
-            })
-        );
+        assert_eq!(index.locate(lon, lat, 0.0), Some(Hit { building_id: 4, distance_m: 0.0 }));
         let (lon, lat) = at(SHANGHAI, 80.0, 6.0);
         assert_hit(index.locate(lon, lat, 30.0), 4, 10.0);
     }
@@ -484,14 +356,8 @@ mod tests {
     fn empty_or_non_finite_footprints_are_left_out() {
         let nan = polygon![(x: f64::NAN, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0)];
         let index = LocateIndex::new(vec![
-            Footprint {
-                building_id: 1,
-                polygon: MultiPolygon::new(vec![]),
-            },
-            Footprint {
-                building_id: 2,
-                polygon: nan.into(),
-            },
+            Footprint { building_id: 1, polygon: MultiPolygon::new(vec![]) },
+            Footprint { building_id: 2, polygon: nan.into() },
         ]);
         assert!(index.is_empty());
         assert_eq!(index.locate(0.5, 0.5, 100.0), None);
@@ -500,35 +366,19 @@ mod tests {
     }
 
     /// The answer by scanning every footprint with geo's own whole-geometry predicates.
-    fn brute_force(
-        footprints: &[Footprint],
-        lon: f64,
-        lat: f64,
-        max_distance_m: f64,
-    ) -> Option<Hit> {
+    fn brute_force(footprints: &[Footprint], lon: f64, lat: f64, max_distance_m: f64) -> Option<Hit> {
         let projection = LocalProjection::new(lon, lat);
         let origin = Point::new(0.0, 0.0);
         footprints
             .iter()
             .map(|f| {
-                let inside = f
-                    .polygon
-                    .0
-                    .iter()
-                    .any(|p| p.intersects(&Coord { x: lon, y: lat }));
+                let inside = f.polygon.0.iter().any(|p| p.intersects(&Coord { x: lon, y: lat }));
                 let projected = f.polygon.map_coords(|c| {
                     let (x, y) = projection.to_xy(c.x, c.y);
                     Coord { x, y }
                 });
-                let distance_m = if inside {
-                    0.0
-                } else {
-                    Euclidean.distance(&origin, &projected)
-                };
-                Hit {
-                    building_id: f.building_id,
-                    distance_m,
-                }
+                let distance_m = if inside { 0.0 } else { Euclidean.distance(&origin, &projected) };
+                Hit { building_id: f.building_id, distance_m }
             })
             .filter(|hit| hit.distance_m <= max_distance_m)
             .reduce(|best, hit| if beats(hit, best) { hit } else { best })
@@ -536,14 +386,7 @@ mod tests {
 
     /// A rotated rectangle in metres (centre, size, angle), with an optional courtyard.
     fn shape() -> impl Strategy<Value = (f64, f64, f64, f64, f64, bool)> {
-        (
-            -150.0..150.0f64,
-            -150.0..150.0f64,
-            4.0..60.0f64,
-            4.0..40.0f64,
-            0.0..std::f64::consts::PI,
-            any::<bool>(),
-        )
+        (-150.0..150.0f64, -150.0..150.0f64, 4.0..60.0f64, 4.0..40.0f64, 0.0..std::f64::consts::PI, any::<bool>())
     }
 
     fn rotated(
@@ -555,19 +398,12 @@ mod tests {
                 .iter()
                 .map(|&(sx, sy)| {
                     let (x, y) = (sx * w * scale / 2.0, sy * h * scale / 2.0);
-                    (
-                        cx + x * angle.cos() - y * angle.sin(),
-                        cy + x * angle.sin() + y * angle.cos(),
-                    )
+                    (cx + x * angle.cos() - y * angle.sin(), cy + x * angle.sin() + y * angle.cos())
                 })
                 .collect()
         };
         let (outer, inner) = (corners(1.0), corners(0.5));
-        if courtyard {
-            drawn(origin, &[&outer, &inner])
-        } else {
-            drawn(origin, &[&outer])
-        }
+        if courtyard { drawn(origin, &[&outer, &inner]) } else { drawn(origin, &[&outer]) }
     }
 
     proptest! {

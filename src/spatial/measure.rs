@@ -2,14 +2,16 @@
 //! (a community, a city): east/north metres from an origin, accurate to well under 0.1 % within
 //! tens of kilometres, which is all the demo generator and nearest-building searches need.
 
+use geo::orient::{Direction, Orient};
 use geo::{Area, GeodesicArea, MultiPolygon};
 
 /// Mean Earth radius (IUGG), metres.
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// Area of a WGS84 polygon on the ellipsoid, square metres.
+/// Area of a WGS84 polygon on the ellipsoid, square metres, whatever the winding of its rings
+/// (a clockwise ring would otherwise measure the rest of the Earth).
 pub fn area_m2(polygon: &MultiPolygon<f64>) -> f64 {
-    polygon.geodesic_area_unsigned()
+    polygon.orient(Direction::Default).geodesic_area_unsigned()
 }
 
 /// Great-circle (haversine) distance between two WGS84 points, metres.
@@ -41,10 +43,7 @@ impl LocalProjection {
 
     /// WGS84 → local metres.
     pub fn to_xy(&self, lon: f64, lat: f64) -> (f64, f64) {
-        (
-            (lon - self.origin.0) * self.metres_per_degree_lon,
-            (lat - self.origin.1) * self.metres_per_degree_lat,
-        )
+        ((lon - self.origin.0) * self.metres_per_degree_lon, (lat - self.origin.1) * self.metres_per_degree_lat)
     }
 
     /// Local metres → WGS84.

@@ -24,7 +24,8 @@ fn wait_listening(child: &mut Child) -> String {
     match line {
         Some(line) => line,
         None => {
-            let output = child.stderr.take().map(|e| std::io::read_to_string(e).unwrap_or_default()).unwrap_or_default();
+            let output =
+                child.stderr.take().map(|e| std::io::read_to_string(e).unwrap_or_default()).unwrap_or_default();
             panic!("the service exited before listening: {output}");
         }
     }

@@ -26,7 +26,8 @@ fn cluster() -> &'static TestCluster {
     CLUSTER.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("wangge-test-{}", std::process::id()));
         let settings = ["fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200"];
-        let cluster = Cluster::start(&dir, Access::Owner, &settings).expect("the test cluster starts (run scripts/setup)");
+        let cluster =
+            Cluster::start(&dir, Access::Owner, &settings).expect("the test cluster starts (run scripts/setup)");
         stop_at_exit();
         TestCluster { cluster, dir }
     })
@@ -63,7 +64,10 @@ pub async fn test_db() -> PgPool {
         })
         .await;
     let name = format!("test_{}", NEXT_DB.fetch_add(1, Ordering::SeqCst));
-    sqlx::query(&format!("create database {name} template {TEMPLATE}")).execute(&admin).await.expect("clones the template");
+    sqlx::query(&format!("create database {name} template {TEMPLATE}"))
+        .execute(&admin)
+        .await
+        .expect("clones the template");
     admin.close().await;
     wangge::db::connect(cluster_options(&name), 5).await.expect("connects to the test database")
 }

@@ -20,11 +20,25 @@ use super::harness::test_db;
 
 /// A 40 m × 20 m building at (114.4000, 30.5000) in an estate of community 光谷社区.
 fn small_place() -> Dataset {
-    let sq = |x: f64, y: f64, w: f64, h: f64| MultiPolygon::new(vec![polygon![(x: x, y: y), (x: x + w, y: y), (x: x + w, y: y + h), (x: x, y: y + h), (x: x, y: y)]]);
+    let sq = |x: f64, y: f64, w: f64, h: f64| {
+        MultiPolygon::new(vec![
+            polygon![(x: x, y: y), (x: x + w, y: y), (x: x + w, y: y + h), (x: x, y: y + h), (x: x, y: y)],
+        ])
+    };
     Dataset {
         source: "test".into(),
-        communities: vec![CommunityRecord { source_id: "c".into(), name: "光谷社区".into(), code: Some("001".into()), district: None, boundary: sq(114.39, 30.49, 0.02, 0.02) }],
-        estates: vec![EstateRecord { source_id: "e".into(), name: Some("南湖花园".into()), boundary: sq(114.399, 30.499, 0.002, 0.002) }],
+        communities: vec![CommunityRecord {
+            source_id: "c".into(),
+            name: "光谷社区".into(),
+            code: Some("001".into()),
+            district: None,
+            boundary: sq(114.39, 30.49, 0.02, 0.02),
+        }],
+        estates: vec![EstateRecord {
+            source_id: "e".into(),
+            name: Some("南湖花园".into()),
+            boundary: sq(114.399, 30.499, 0.002, 0.002),
+        }],
         buildings: vec![BuildingRecord {
             source_id: "b".into(),
             name: Some("3栋".into()),
@@ -56,14 +70,23 @@ impl App {
     }
 
     async fn get(&self, uri: &str) -> (StatusCode, Vec<u8>) {
-        let response = self.router.clone().oneshot(Request::get(uri).body(Body::empty()).expect("request")).await.expect("answers");
+        let response = self
+            .router
+            .clone()
+            .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
+            .await
+            .expect("answers");
         let status = response.status();
         (status, response.into_body().collect().await.expect("body").to_bytes().to_vec())
     }
 
     async fn json(&self, uri: &str) -> (StatusCode, Value) {
         let (status, body) = self.get(uri).await;
-        (status, serde_json::from_slice(&body).unwrap_or_else(|e| panic!("{uri} answered non-JSON ({e}): {}", String::from_utf8_lossy(&body))))
+        (
+            status,
+            serde_json::from_slice(&body)
+                .unwrap_or_else(|e| panic!("{uri} answered non-JSON ({e}): {}", String::from_utf8_lossy(&body))),
+        )
     }
 }
 
@@ -79,7 +102,10 @@ async fn communities_list_their_tallies() {
     let community = &body["communities"][0];
     assert_eq!(community["name"], "光谷社区");
     assert_eq!(community["district"]["name"], "关山街道");
-    assert_eq!((community["households"].as_i64(), community["buildings"].as_i64(), community["estates"].as_i64()), (Some(36), Some(1), Some(1)));
+    assert_eq!(
+        (community["households"].as_i64(), community["buildings"].as_i64(), community["estates"].as_i64()),
+        (Some(36), Some(1), Some(1))
+    );
     assert_eq!(community["bbox"].as_array().map(Vec::len), Some(4));
 }
 
@@ -91,7 +117,10 @@ async fn building_by_id_has_its_units_estate_and_community() {
     let (status, feature) = app.json(&format!("/api/v1/buildings/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     let p = &feature["properties"];
-    assert_eq!((p["name"].as_str(), p["households"].as_i64(), p["floors"].as_i64(), p["units"].as_i64()), (Some("3栋"), Some(36), Some(6), Some(3)));
+    assert_eq!(
+        (p["name"].as_str(), p["households"].as_i64(), p["floors"].as_i64(), p["units"].as_i64()),
+        (Some("3栋"), Some(36), Some(6), Some(3))
+    );
     assert_eq!(p["estate"]["name"], "南湖花园");
     assert_eq!(p["community"]["name"], "光谷社区");
     assert_eq!(p["unit_list"].as_array().map(Vec::len), Some(3));
@@ -129,7 +158,14 @@ async fn buildings_by_bbox_are_paged_and_bad_bboxes_refused() {
     let (_, rest) = app.json(next).await;
     assert_eq!(rest["features"].as_array().map(Vec::len), Some(2));
     assert!(rest["next"].is_null());
-    for bad in ["bbox=1,2,3", "bbox=114.41,30.49,114.39,30.51", "bbox=100,20,120,40", "bbox=114.39,30.49,114.41,30.51&limit=0", "bbox=114.39,30.49,114.41,30.51&limit=100000", "limit=5"] {
+    for bad in [
+        "bbox=1,2,3",
+        "bbox=114.41,30.49,114.39,30.51",
+        "bbox=100,20,120,40",
+        "bbox=114.39,30.49,114.41,30.51&limit=0",
+        "bbox=114.39,30.49,114.41,30.51&limit=100000",
+        "limit=5",
+    ] {
         let (status, body) = app.json(&format!("/api/v1/buildings?{bad}")).await;
         assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_parameter"), "{bad}: {body}");
     }
@@ -164,7 +200,14 @@ async fn locate_finds_the_building_in_any_datum_or_says_nothing_is_here() {
 #[tokio::test]
 async fn locate_refuses_coordinates_that_are_not_coordinates() {
     let app = App::with(&[small_place()]).await;
-    for (query, field) in [("lon=NaN&lat=30.5", Some("lon")), ("lon=114&lat=91", Some("lat")), ("lon=inf&lat=30", Some("lon")), ("lon=abc&lat=30", None), ("lat=30", None), ("lon=114&lat=30&crs=utm", None)] {
+    for (query, field) in [
+        ("lon=NaN&lat=30.5", Some("lon")),
+        ("lon=114&lat=91", Some("lat")),
+        ("lon=inf&lat=30", Some("lon")),
+        ("lon=abc&lat=30", None),
+        ("lat=30", None),
+        ("lon=114&lat=30&crs=utm", None),
+    ] {
         let (status, body) = app.json(&format!("/api/v1/locate?{query}")).await;
         assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_parameter"), "{query}: {body}");
         if let Some(field) = field {

@@ -20,7 +20,8 @@ fn target(community: Option<&str>) -> Target {
 }
 
 async fn store(pool: &PgPool, dataset: &Dataset, target: &Target) -> Summary {
-    let mut summaries = import::store(pool, std::slice::from_ref(dataset), target, &ProgressBar::hidden()).await.expect("stores");
+    let mut summaries =
+        import::store(pool, std::slice::from_ref(dataset), target, &ProgressBar::hidden()).await.expect("stores");
     summaries.pop().expect("one summary")
 }
 
@@ -29,7 +30,9 @@ async fn count(pool: &PgPool, table: &str) -> i64 {
 }
 
 fn square(x: f64, y: f64, side: f64) -> MultiPolygon<f64> {
-    MultiPolygon::new(vec![polygon![(x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side), (x: x, y: y)]])
+    MultiPolygon::new(vec![
+        polygon![(x: x, y: y), (x: x + side, y: y), (x: x + side, y: y + side), (x: x, y: y + side), (x: x, y: y)],
+    ])
 }
 
 fn building(id: &str, footprint: MultiPolygon<f64>, households: i32) -> BuildingRecord {
@@ -50,7 +53,8 @@ fn building(id: &str, footprint: MultiPolygon<f64>, households: i32) -> Building
 #[tokio::test]
 async fn lujiazui_geojson_import_twice_changes_nothing_the_second_time() {
     let pool = test_db().await;
-    let dataset = geojson::read_file(&shared("shanghai-lujiazui-buildings.geojson"), &GeojsonOptions::default()).expect("reads");
+    let dataset =
+        geojson::read_file(&shared("shanghai-lujiazui-buildings.geojson"), &GeojsonOptions::default()).expect("reads");
     let first = store(&pool, &dataset, &target(Some("陆家嘴社区"))).await;
     assert_eq!(first.communities.inserted, 1);
     assert_eq!(first.buildings.inserted + first.skipped.len() as i64, 1322, "{first}");
@@ -73,8 +77,17 @@ async fn buildings_are_placed_by_containment_and_the_unplaceable_are_listed() {
     let pool = test_db().await;
     let dataset = Dataset {
         source: "test".into(),
-        communities: vec![CommunityRecord { source_id: "c1".into(), name: "甲社区".into(), code: Some("001".into()), district: None, boundary: square(114.0, 30.0, 0.01) }],
-        buildings: vec![building("in", square(114.001, 30.001, 0.0002), 30), building("out", square(115.0, 30.0, 0.0002), 40)],
+        communities: vec![CommunityRecord {
+            source_id: "c1".into(),
+            name: "甲社区".into(),
+            code: Some("001".into()),
+            district: None,
+            boundary: square(114.0, 30.0, 0.01),
+        }],
+        buildings: vec![
+            building("in", square(114.001, 30.001, 0.0002), 30),
+            building("out", square(115.0, 30.0, 0.0002), 40),
+        ],
         ..Dataset::default()
     };
     let summary = store(&pool, &dataset, &target(None)).await;
@@ -82,23 +95,29 @@ async fn buildings_are_placed_by_containment_and_the_unplaceable_are_listed() {
     assert_eq!(summary.skipped.len(), 1);
     assert_eq!(summary.skipped[0].feature, "building out");
     assert_eq!(summary.skipped[0].reason, "outside every community (40 households)");
-    let community: String = sqlx::query_scalar("select c.name from buildings b join communities c on c.id = b.community_id where b.source_id = 'in'")
-        .fetch_one(&pool)
-        .await
-        .expect("placed");
+    let community: String = sqlx::query_scalar(
+        "select c.name from buildings b join communities c on c.id = b.community_id where b.source_id = 'in'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("placed");
     assert_eq!(community, "甲社区");
 }
 
 #[tokio::test]
 async fn a_self_intersecting_footprint_is_repaired_and_listed() {
     let pool = test_db().await;
-    let bowtie = MultiPolygon::new(vec![polygon![(x: 114.0, y: 30.0), (x: 114.001, y: 30.001), (x: 114.001, y: 30.0), (x: 114.0, y: 30.001), (x: 114.0, y: 30.0)]]);
-    let dataset = Dataset { source: "test".into(), buildings: vec![building("bowtie", bowtie, 10)], ..Dataset::default() };
+    let bowtie = MultiPolygon::new(vec![
+        polygon![(x: 114.0, y: 30.0), (x: 114.001, y: 30.001), (x: 114.001, y: 30.0), (x: 114.0, y: 30.001), (x: 114.0, y: 30.0)],
+    ]);
+    let dataset =
+        Dataset { source: "test".into(), buildings: vec![building("bowtie", bowtie, 10)], ..Dataset::default() };
     let summary = store(&pool, &dataset, &target(Some("乙社区"))).await;
     assert_eq!(summary.buildings.inserted, 1, "{summary}");
     assert_eq!(summary.repaired.len(), 1);
     assert!(summary.repaired[0].reason.contains("Self-intersection"), "{:?}", summary.repaired);
-    let valid: bool = sqlx::query_scalar("select st_isvalid(footprint) from buildings").fetch_one(&pool).await.expect("queries");
+    let valid: bool =
+        sqlx::query_scalar("select st_isvalid(footprint) from buildings").fetch_one(&pool).await.expect("queries");
     assert!(valid);
 }
 
@@ -108,17 +127,36 @@ async fn the_database_refuses_negative_households_and_an_estate_of_another_commu
     let dataset = Dataset {
         source: "test".into(),
         communities: vec![
-            CommunityRecord { source_id: "a".into(), name: "甲".into(), code: None, district: None, boundary: square(114.0, 30.0, 0.01) },
-            CommunityRecord { source_id: "b".into(), name: "乙".into(), code: None, district: None, boundary: square(114.02, 30.0, 0.01) },
+            CommunityRecord {
+                source_id: "a".into(),
+                name: "甲".into(),
+                code: None,
+                district: None,
+                boundary: square(114.0, 30.0, 0.01),
+            },
+            CommunityRecord {
+                source_id: "b".into(),
+                name: "乙".into(),
+                code: None,
+                district: None,
+                boundary: square(114.02, 30.0, 0.01),
+            },
         ],
         buildings: vec![building("x", square(114.001, 30.001, 0.0002), 10)],
-        estates: vec![wangge::import::dataset::EstateRecord { source_id: "e".into(), name: Some("丙小区".into()), boundary: square(114.021, 30.001, 0.005) }],
+        estates: vec![wangge::import::dataset::EstateRecord {
+            source_id: "e".into(),
+            name: Some("丙小区".into()),
+            boundary: square(114.021, 30.001, 0.005),
+        }],
         ..Dataset::default()
     };
     store(&pool, &dataset, &target(None)).await;
     let negative = sqlx::query("update buildings set households = -1").execute(&pool).await.expect_err("refused");
     assert!(negative.to_string().contains("buildings_households_nonnegative"), "{negative}");
-    let wrong_estate = sqlx::query("update buildings set estate_id = (select id from estates)").execute(&pool).await.expect_err("refused");
+    let wrong_estate = sqlx::query("update buildings set estate_id = (select id from estates)")
+        .execute(&pool)
+        .await
+        .expect_err("refused");
     assert!(wrong_estate.to_string().contains("buildings_estate_in_community_fkey"), "{wrong_estate}");
 }
 
@@ -127,7 +165,10 @@ async fn household_register_updates_buildings_and_units_and_lists_unknown_ids() 
     let pool = test_db().await;
     let dataset = Dataset {
         source: "test".into(),
-        buildings: vec![building("b1", square(114.0, 30.0, 0.0002), 10), building("b2", square(114.001, 30.0, 0.0002), 20)],
+        buildings: vec![
+            building("b1", square(114.0, 30.0, 0.0002), 10),
+            building("b2", square(114.001, 30.0, 0.0002), 20),
+        ],
         ..Dataset::default()
     };
     store(&pool, &dataset, &target(Some("丁社区"))).await;
@@ -151,7 +192,13 @@ async fn a_failed_import_leaves_what_was_stored_untouched() {
     let pool = test_db().await;
     let first = Dataset {
         source: "one".into(),
-        communities: vec![CommunityRecord { source_id: "c".into(), name: "戊社区".into(), code: None, district: None, boundary: square(114.0, 30.0, 0.01) }],
+        communities: vec![CommunityRecord {
+            source_id: "c".into(),
+            name: "戊社区".into(),
+            code: None,
+            district: None,
+            boundary: square(114.0, 30.0, 0.01),
+        }],
         buildings: vec![building("b", square(114.001, 30.001, 0.0002), 10)],
         ..Dataset::default()
     };
@@ -163,6 +210,7 @@ async fn a_failed_import_leaves_what_was_stored_untouched() {
     let error = import::store(&pool, &[second], &target(None), &ProgressBar::hidden()).await.expect_err("refused");
     assert!(error.to_string().contains("same name already exists"), "{error}");
     assert_eq!(count(&pool, "buildings").await, 1);
-    let households: i32 = sqlx::query_scalar("select households from buildings").fetch_one(&pool).await.expect("queries");
+    let households: i32 =
+        sqlx::query_scalar("select households from buildings").fetch_one(&pool).await.expect("queries");
     assert_eq!(households, 10);
 }

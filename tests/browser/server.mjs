@@ -81,7 +81,7 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [] } = {}) 
         : `wangge exited before it was ready (code ${code}, signal ${signal})`));
     });
   }).catch(async (err) => {
-    process.stderr.write(`--- wangge output (${args.join(' ')}) ---\n${log}\n--- end of wangge output ---\n`);
+    if (!verbose) process.stderr.write(`--- wangge output (${args.join(' ')}) ---\n${log}\n--- end of wangge output ---\n`);
     await stopChild(child, exited);
     await removeDir(dataDir);
     throw err;
