@@ -2,10 +2,11 @@
 //! geometry (`ST_MakeValid`), place estates and buildings in communities and estates, upsert by
 //! (source, source_id), and report what changed. Re-running the same dataset changes nothing.
 //!
-//! Placement rules, in order: a community the building names (created from the hull of its
-//! buildings when no such community exists), containment of the footprint's point-on-surface in a
-//! community boundary (the smallest if several), else the import's one community (`--community`).
-//! A building nobody can place is skipped and listed, never stored without a community.
+//! Placement rules: with `--community NAME`, every building and estate is in that community;
+//! otherwise a building is in the community it names (created from the hull of its buildings when
+//! no such community exists), else in the community whose boundary contains its footprint's
+//! point-on-surface (the smallest if several). A building nobody can place is skipped and listed,
+//! never stored without a community.
 
 use geo::Geometry;
 use indicatif::ProgressBar;
@@ -56,14 +57,8 @@ pub async fn write(
             .await
             .map_err(|e| name_conflict(e, "community"))?;
 
-    progress.set_message("estates");
-    clean_geometries(conn, "stage_estates", "boundary", "estate", &mut summary).await?;
-    sqlx::query(PLACE_ESTATES).execute(&mut *conn).await?;
-    skip_rows(conn, UNPLACED_ESTATES, "estate", &mut summary).await?;
-    let staged_rows = staged(conn, "stage_estates").await?;
-    summary.estates = count(sqlx::query_as(UPSERT_ESTATES).bind(source), conn, staged_rows).await?;
-
-    progress.set_message("buildings");
+    // Communities that buildings name (or `--community`) but nobody drew come from the hull of
+    // their buildings, so they exist before estates and buildings are placed.
     clean_geometries(conn, "stage_buildings", "footprint", "building", &mut summary).await?;
     if let Some(name) = &target.community {
         sqlx::query("update stage_buildings set community = $1").bind(name).execute(&mut *conn).await?;
@@ -73,6 +68,25 @@ pub async fn write(
         .map_err(|e| name_conflict(e, "community"))?;
     summary.communities.inserted += hulls.inserted;
     summary.communities.updated += hulls.updated;
+
+    progress.set_message("estates");
+    clean_geometries(conn, "stage_estates", "boundary", "estate", &mut summary).await?;
+    match &target.community {
+        Some(name) => {
+            sqlx::query(PLACE_ESTATES_IN_NAMED)
+                .bind(source)
+                .bind(default_district)
+                .bind(name)
+                .execute(&mut *conn)
+                .await?
+        }
+        None => sqlx::query(PLACE_ESTATES).execute(&mut *conn).await?,
+    };
+    skip_rows(conn, UNPLACED_ESTATES, "estate", &mut summary).await?;
+    let staged_rows = staged(conn, "stage_estates").await?;
+    summary.estates = count(sqlx::query_as(UPSERT_ESTATES).bind(source), conn, staged_rows).await?;
+
+    progress.set_message("buildings");
     sqlx::query(ANCHOR_BUILDINGS).execute(&mut *conn).await?;
     sqlx::query(PLACE_BUILDINGS_BY_NAME).bind(source).bind(default_district).execute(&mut *conn).await?;
     sqlx::query(PLACE_BUILDINGS_BY_CONTAINMENT).execute(&mut *conn).await?;
@@ -336,6 +350,12 @@ const PLACE_ESTATES: &str = "
 update stage_estates s set community_id = (
     select c.id from communities c where st_intersects(c.boundary, st_pointonsurface(s.boundary))
     order by st_area(c.boundary), c.id limit 1)";
+
+/// `--community NAME`: every estate of the import is in that one community.
+const PLACE_ESTATES_IN_NAMED: &str = "
+update stage_estates s set community_id = c.id
+from (select id from communities where name = $3 and (source = $1 or district_id = $2)
+      order by (source = $1) desc, id limit 1) c";
 
 const UNPLACED_ESTATES: &str =
     "delete from stage_estates where community_id is null returning source_id, 'outside every community'";

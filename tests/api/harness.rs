@@ -71,3 +71,10 @@ pub async fn test_db() -> PgPool {
     admin.close().await;
     wangge::db::connect(cluster_options(&name), 5).await.expect("connects to the test database")
 }
+
+/// A `DATABASE_URL` for a test database, for tests that run the binary.
+pub async fn database_url(pool: &PgPool) -> String {
+    let name: String = sqlx::query_scalar("select current_database()").fetch_one(pool).await.expect("queries");
+    let socket_dir = cluster().dir.join("pg");
+    format!("postgres://wangge@localhost/{name}?host={}", socket_dir.display())
+}

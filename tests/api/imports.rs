@@ -214,3 +214,46 @@ async fn a_failed_import_leaves_what_was_stored_untouched() {
         sqlx::query_scalar("select households from buildings").fetch_one(&pool).await.expect("queries");
     assert_eq!(households, 10);
 }
+
+#[tokio::test]
+async fn helsinki_osm_import_places_every_household_and_is_idempotent() {
+    let pool = test_db().await;
+    let options = wangge::import::osm::OsmOptions::default();
+    let dataset =
+        wangge::import::osm::read_osm(&shared("helsinki.osm.pbf"), &options, &ProgressBar::hidden()).expect("reads");
+    let first = store(&pool, &dataset, &target(Some("赫尔辛基中心"))).await;
+    assert_eq!(first.buildings.inserted, 446, "{first}");
+    assert_eq!(first.estates.inserted, 13, "{first}");
+    assert_eq!(first.households, 3370, "{first}");
+    assert!(first.roads.inserted > 2400, "{first}");
+    assert!(first.skipped.iter().all(|s| !s.reason.is_empty()));
+    let in_estates: i64 = sqlx::query_scalar("select count(*) from buildings where estate_id is not null")
+        .fetch_one(&pool)
+        .await
+        .expect("counts");
+    assert!(in_estates > 0, "buildings inside residential landuse are linked to their estate");
+    let second = store(&pool, &dataset, &target(Some("赫尔辛基中心"))).await;
+    assert!(!second.changed_anything(), "{second}");
+}
+
+#[tokio::test]
+async fn the_default_demo_loads_whole_and_reloads_without_change() {
+    let pool = test_db().await;
+    let dataset = wangge::demo::generate(&wangge::demo::DemoOptions::default());
+    let first = store(&pool, &dataset, &target(None)).await;
+    assert!(first.skipped.is_empty() && first.repaired.is_empty(), "{first}");
+    assert_eq!(first.buildings.inserted, dataset.buildings.len() as i64);
+    assert_eq!(first.communities.inserted, 6);
+    let households: i64 = dataset.buildings.iter().map(|b| i64::from(b.households)).sum();
+    assert_eq!(first.households, households);
+    // Every building the generator put in an estate is linked to it, inside its community.
+    let unlinked: i64 = sqlx::query_scalar(
+        "select count(*) from buildings b join estates e on e.source_id = split_part(b.source_id, '-b', 1) where b.estate_id is distinct from e.id",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("counts");
+    assert_eq!(unlinked, 0);
+    let second = store(&pool, &dataset, &target(None)).await;
+    assert!(!second.changed_anything(), "{second}");
+}
