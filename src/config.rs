@@ -130,7 +130,7 @@ pub struct EstimateArgs {
 
 impl EstimateArgs {
     pub fn to_estimate(&self) -> anyhow::Result<HouseholdEstimate> {
-        Ok(HouseholdEstimate::new(self.m2_per_household, &self.default_levels)
-            .map_err(|e| anyhow::anyhow!("--m2-per-household: {e}"))?)
+        HouseholdEstimate::new(self.m2_per_household, &self.default_levels)
+            .map_err(|e| anyhow::anyhow!("--m2-per-household: {e}"))
     }
 }

@@ -249,3 +249,22 @@ async fn healthz_reports_postgis_and_the_index() {
     assert_eq!(body["buildings_indexed"], 1);
     assert!(body["postgis"].as_str().is_some_and(|v| v.starts_with('3')), "{body}");
 }
+
+#[tokio::test]
+async fn the_locate_index_follows_an_import_made_by_another_connection() {
+    let pool = test_db().await;
+    let buildings = Arc::new(BuildingIndex::default());
+    buildings.reload(&pool).await.expect("indexes");
+    assert_eq!(buildings.get().len(), 0);
+    buildings.clone().follow_imports(pool.clone());
+    // Give the listener time to subscribe before the import commits its NOTIFY.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let target = Target { district: "关山街道".into(), community: None };
+    import::store(&pool, &[small_place()], &target, &ProgressBar::hidden()).await.expect("stores");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while buildings.get().len() != 1 {
+        assert!(std::time::Instant::now() < deadline, "the index did not reload after the import");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(buildings.get().locate(114.4002, 30.50009, 30.0).map(|hit| hit.distance_m), Some(0.0));
+}
