@@ -118,11 +118,8 @@ async fn building(State(state): State<AppState>, Path(id): Path<i64>) -> Result<
 
 fn building_feature(detail: &BuildingDetail) -> Response {
     let properties = serde_json::to_string(detail).unwrap_or_default();
-    let body = format!(
-        r#"{{"type":"Feature","id":{},"properties":{properties},"geometry":{}}}"#,
-        detail.id,
-        detail.footprint.get()
-    );
+    let body =
+        format!(r#"{{"type":"Feature","id":{},"properties":{properties},"geometry":{}}}"#, detail.id, detail.footprint);
     ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
 }
 

@@ -1,14 +1,13 @@
 //! Queries on the places tables. Functions take any executor so they run on the pool or inside
 //! a transaction.
 
-use serde::Serialize;
-use serde_json::value::RawValue;
+use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgExecutor};
 
 use crate::db::geometry;
 use crate::spatial::locate::Footprint;
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, FromRow)]
 pub struct Named {
     pub id: i64,
     pub name: Option<String>,
@@ -65,7 +64,7 @@ pub async fn communities(db: impl PgExecutor<'_>) -> Result<Vec<CommunitySummary
 }
 
 /// A building with what it belongs to, as shown when a user clicks it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, FromRow)]
 pub struct BuildingDetail {
     pub id: i64,
     pub name: Option<String>,
@@ -76,42 +75,34 @@ pub struct BuildingDetail {
     pub address: Option<String>,
     pub source: String,
     pub source_id: String,
+    #[sqlx(json(nullable))]
     pub estate: Option<Named>,
+    #[sqlx(json)]
     pub community: Named,
+    #[sqlx(json)]
     pub district: Named,
+    #[sqlx(json)]
     pub unit_list: Vec<UnitRow>,
+    /// GeoJSON text of the footprint, answered as the Feature's geometry.
     #[serde(skip)]
-    pub footprint: Box<RawValue>,
+    pub footprint: String,
 }
 
-#[derive(Debug, Serialize, FromRow)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct UnitRow {
     pub number: i32,
     pub households: i32,
 }
 
-pub async fn building(db: &sqlx::PgPool, id: i64) -> Result<Option<BuildingDetail>, sqlx::Error> {
-    type Row = (
-        i64,
-        Option<String>,
-        String,
-        Option<i32>,
-        Option<i32>,
-        i32,
-        Option<String>,
-        String,
-        String,
-        Option<i64>,
-        Option<String>,
-        i64,
-        String,
-        i64,
-        String,
-        String,
-    );
-    let row: Option<Row> = sqlx::query_as(
+pub async fn building(db: impl PgExecutor<'_>, id: i64) -> Result<Option<BuildingDetail>, sqlx::Error> {
+    sqlx::query_as(
         "select b.id, b.name, b.kind, b.floors, b.units, b.households, b.address, b.source, b.source_id,
-                e.id, e.name, c.id, c.name, d.id, d.name, st_asgeojson(b.footprint, 7)
+                case when e.id is not null then json_build_object('id', e.id, 'name', e.name) end as estate,
+                json_build_object('id', c.id, 'name', c.name) as community,
+                json_build_object('id', d.id, 'name', d.name) as district,
+                coalesce((select json_agg(json_build_object('number', u.number, 'households', u.households) order by u.number)
+                          from units u where u.building_id = b.id), '[]') as unit_list,
+                st_asgeojson(b.footprint, 7) as footprint
          from buildings b
          join communities c on c.id = b.community_id
          join districts d on d.id = c.district_id
@@ -120,48 +111,7 @@ pub async fn building(db: &sqlx::PgPool, id: i64) -> Result<Option<BuildingDetai
     )
     .bind(id)
     .fetch_optional(db)
-    .await?;
-    let Some((
-        id,
-        name,
-        kind,
-        floors,
-        units,
-        households,
-        address,
-        source,
-        source_id,
-        estate_id,
-        estate_name,
-        community_id,
-        community_name,
-        district_id,
-        district_name,
-        footprint,
-    )) = row
-    else {
-        return Ok(None);
-    };
-    let unit_list = sqlx::query_as("select number, households from units where building_id = $1 order by number")
-        .bind(id)
-        .fetch_all(db)
-        .await?;
-    Ok(Some(BuildingDetail {
-        id,
-        name,
-        kind,
-        floors,
-        units,
-        households,
-        address,
-        source,
-        source_id,
-        estate: estate_id.map(|id| Named { id, name: estate_name }),
-        community: Named { id: community_id, name: Some(community_name) },
-        district: Named { id: district_id, name: Some(district_name) },
-        unit_list,
-        footprint: RawValue::from_string(footprint).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-    }))
+    .await
 }
 
 /// One building of a bbox page, its footprint as GeoJSON text.

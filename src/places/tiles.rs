@@ -36,10 +36,12 @@ impl Layer {
 
     fn sql(self) -> &'static str {
         match self {
-            Layer::Communities => include_str!("sql/tile_communities.sql"),
-            Layer::Estates => include_str!("sql/tile_estates.sql"),
-            Layer::Buildings => include_str!("sql/tile_buildings.sql"),
-            Layer::Roads => include_str!("sql/tile_roads.sql"),
+            Layer::Communities => {
+                concat!(include_str!("sql/tile_bounds.sql"), include_str!("sql/tile_communities.sql"))
+            }
+            Layer::Estates => concat!(include_str!("sql/tile_bounds.sql"), include_str!("sql/tile_estates.sql")),
+            Layer::Buildings => concat!(include_str!("sql/tile_bounds.sql"), include_str!("sql/tile_buildings.sql")),
+            Layer::Roads => concat!(include_str!("sql/tile_bounds.sql"), include_str!("sql/tile_roads.sql")),
         }
     }
 }

@@ -1,8 +1,4 @@
 -- Estate boundaries of one tile as MVT; $1..$3 = z, x, y.
-with bounds as (
-    select st_tileenvelope($1, $2, $3) as env,
-           st_transform(st_tileenvelope($1, $2, $3, margin => 64.0 / 4096), 4326) as filter
-)
 select st_asmvt(t, 'estates', 4096, 'geom', 'id')
 from (
     select e.id, e.name, e.community_id,

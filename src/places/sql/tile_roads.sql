@@ -1,9 +1,5 @@
 -- Roads of one tile as MVT; $1..$3 = z, x, y. Below zoom 14 only the main classes, so that
 -- low-zoom tiles of a whole city stay small.
-with bounds as (
-    select st_tileenvelope($1, $2, $3) as env,
-           st_transform(st_tileenvelope($1, $2, $3, margin => 64.0 / 4096), 4326) as filter
-)
 select st_asmvt(t, 'roads', 4096, 'geom', 'id')
 from (
     select r.id, r.class, r.name,
