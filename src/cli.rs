@@ -7,7 +7,11 @@ use std::time::Instant;
 use anyhow::Context;
 use sqlx::PgPool;
 
-use crate::config::{Cli, Command, DemoArgs, ImportCommand, ServeArgs, TargetArgs};
+use crate::audit::Actor;
+use crate::auth::accounts::{self, NewUser};
+use crate::auth::role::{AreaSpec, Role};
+use crate::auth::routes::SessionSettings;
+use crate::config::{Cli, Command, DemoArgs, ImportCommand, ServeArgs, TargetArgs, UserCommand};
 use crate::db::Database;
 use crate::db::cluster::Access;
 use crate::import::dataset::Dataset;
@@ -46,6 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{summary}");
             print_rate(&[summary], started);
         }),
+        Command::User(UserCommand::Add { name, role, areas, .. }) => add_user(&database.pool, name, role, areas).await,
     };
     database.close().await;
     result
@@ -125,22 +130,77 @@ async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("the database has no community yet: loading the demo sub-district");
         let summary = load_demo(pool, &DemoArgs { communities: 6, seed: 42 }).await?;
         eprint!("{summary}");
+        print_demo_accounts(&create_demo_accounts(pool).await?);
     }
     let buildings = Arc::new(BuildingIndex::default());
     buildings.reload(pool).await?;
-    buildings.clone().follow_imports(pool.clone());
+    let follower = buildings.clone().follow_imports(pool.clone());
     check_web_dir(&args.web_dir);
-    let state = http::AppState { pool: pool.clone(), buildings };
+    let sessions = SessionSettings { hours: args.session_hours, secure_cookie: !args.insecure_cookie };
+    let state = http::AppState { pool: pool.clone(), buildings, sessions };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr()?;
+    let shutdown = http::shutdown_signal().context("installing the signal handlers")?;
     println!("Wangge listening on http://{address}");
-    http::serve(listener, app).await.context("serving HTTP")
+    let served = http::serve(listener, app, shutdown).await.context("serving HTTP");
+    follower.abort();
+    served
 }
 
 fn check_web_dir(web_dir: &Path) {
     if !web_dir.join("node_modules/maplibre-gl/dist/maplibre-gl.js").exists() {
         tracing::warn!(web_dir = %web_dir.display(), "MapLibre GL is not installed in the web dir; run scripts/setup (npm ci in web/)");
+    }
+}
+
+/// `wangge user add`: the password comes from standard input, never from the command line.
+async fn add_user(pool: &PgPool, username: String, role: Role, areas: Vec<AreaSpec>) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let new = NewUser { username, role, password, areas };
+    let mut tx = pool.begin().await?;
+    let actor = Actor { id: None, name: Some("command line".into()), client: None };
+    let id = accounts::create(&mut tx, &new, &actor, None).await?;
+    tx.commit().await?;
+    println!("created user {} (id {id}, role {})", new.username, new.role);
+    Ok(())
+}
+
+/// One account per role over the demo sub-district, with random passwords (returned once).
+pub async fn create_demo_accounts(pool: &PgPool) -> anyhow::Result<Vec<(String, Role, String)>> {
+    let (district, community): (String, String) = sqlx::query_as(
+        "select d.name, c.name from communities c join districts d on d.id = c.district_id where c.source = 'demo' order by c.id limit 1",
+    )
+    .fetch_one(pool)
+    .await
+    .context("the demo has no community")?;
+    let actor = Actor { id: None, name: Some("demo".into()), client: None };
+    let mut created = Vec::new();
+    let mut tx = pool.begin().await?;
+    for role in Role::ALL {
+        let area = match role {
+            Role::Admin | Role::Leader => AreaSpec::District(district.clone()),
+            Role::Planner | Role::Inspector | Role::Handler => AreaSpec::Community(community.clone()),
+        };
+        let new = NewUser {
+            username: format!("demo_{role}"),
+            role,
+            password: crate::auth::password::generate(),
+            areas: vec![area],
+        };
+        accounts::create(&mut tx, &new, &actor, None).await?;
+        created.push((new.username, role, new.password));
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
+fn print_demo_accounts(accounts: &[(String, Role, String)]) {
+    println!("Demo accounts (passwords are shown this once; change them with POST /api/v1/session/password):");
+    for (username, role, password) in accounts {
+        println!("  {role:<10} {username:<16} {password}");
     }
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::auth::role::{AreaSpec, Role};
 use crate::import::estimate::{DefaultLevels, HouseholdEstimate};
 use crate::spatial::datum::Crs;
 
@@ -47,6 +48,25 @@ pub enum Command {
     Import(ImportCommand),
     /// Generate and load a deterministic demo sub-district.
     Demo(DemoArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; its password is read from standard input (there is no default).
+    Add {
+        name: String,
+        #[arg(long)]
+        role: Role,
+        /// Where the user may act: `district:NAME` or `community:NAME` (repeatable).
+        #[arg(long = "area")]
+        areas: Vec<AreaSpec>,
+        /// Read the password from standard input (required: passwords never go on a command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +83,13 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "WANGGE_BODY_LIMIT", default_value_t = 2 * 1024 * 1024)]
     pub body_limit: usize,
+    /// Hours a sign-in lasts.
+    #[arg(long, env = "WANGGE_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(i32).range(1..=720))]
+    pub session_hours: i32,
+    /// Send the session cookie without `Secure`, for plain-HTTP intranet deployments reached by
+    /// another name than localhost (browsers drop Secure cookies there).
+    #[arg(long, env = "WANGGE_INSECURE_COOKIE")]
+    pub insecure_cookie: bool,
 }
 
 #[derive(Debug, Args)]

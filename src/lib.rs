@@ -1,5 +1,7 @@
 //! Wangge (网格): community grid governance for Chinese cities. See `docs/ARCHITECTURE.md`.
 
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -16,6 +16,7 @@ use sqlx::PgPool;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::routes::SessionSettings;
 use crate::places::index::BuildingIndex;
 use error::ApiError;
 
@@ -23,6 +24,7 @@ use error::ApiError;
 pub struct AppState {
     pub pool: PgPool,
     pub buildings: Arc<BuildingIndex>,
+    pub sessions: SessionSettings,
 }
 
 /// Everything the service answers: the API (unknown API paths get a JSON 404), vector tiles,
@@ -31,6 +33,8 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
     let maplibre = ServeDir::new(web_dir.join("node_modules/maplibre-gl/dist"));
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(crate::auth::routes::routes())
+        .merge(crate::audit::routes::routes())
         .merge(crate::places::routes::routes())
         .route("/api/{*rest}", any(|| async { ApiError::not_found("no such API endpoint") }))
         .nest_service("/vendor/maplibre-gl", maplibre)
@@ -45,34 +49,28 @@ async fn healthz(State(state): State<AppState>) -> Result<axum::Json<serde_json:
     Ok(axum::Json(json!({ "status": "ok", "postgis": postgis, "buildings_indexed": state.buildings.get().len() })))
 }
 
-/// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
-pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+/// Serves until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
+/// Completes on SIGINT or SIGTERM. The handlers are installed when this is called, so call it
+/// before announcing the address: a signal sent as soon as the address is known is not lost.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
         }
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
+        tracing::info!("shutting down");
+    })
 }

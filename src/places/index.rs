@@ -45,9 +45,10 @@ impl BuildingIndex {
         Ok(())
     }
 
-    /// Reloads on every import notification until the process ends. Notifications that arrive
-    /// during a reload are coalesced into one more reload.
-    pub fn follow_imports(self: Arc<Self>, pool: PgPool) {
+    /// Reloads on every import notification until the pool closes or the returned task is
+    /// aborted (its listening connection must be let go before the pool can close). Notifications
+    /// that arrive during a reload are coalesced into one more reload.
+    pub fn follow_imports(self: Arc<Self>, pool: PgPool) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut listener = match PgListener::connect_with(&pool).await {
                 Ok(listener) => listener,
@@ -66,12 +67,13 @@ impl BuildingIndex {
                             tracing::error!(%error, "reloading the locate index");
                         }
                     }
+                    Err(_) if pool.is_closed() => return,
                     Err(error) => {
                         tracing::warn!(%error, "import listener lost its connection; retrying");
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     }
                 }
             }
-        });
+        })
     }
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::store::{self, BuildingDetail};
 use super::tiles::{self, Layer};
+use crate::auth::extract::CurrentUser;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Path, Query};
@@ -33,8 +34,8 @@ pub fn routes() -> Router<AppState> {
         .route("/tiles/{layer}/{z}/{x}/{tile}", get(tile))
 }
 
-async fn communities(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
-    Ok(axum::Json(json!({ "communities": store::communities(&state.pool).await? })))
+async fn communities(State(state): State<AppState>, user: CurrentUser) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(json!({ "communities": store::communities(&state.pool, &user.communities).await? })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,14 +47,18 @@ struct BuildingsQuery {
 
 /// Buildings in a bbox as a GeoJSON FeatureCollection, paged by id: `next` holds the URL of the
 /// following page while there is one.
-async fn buildings(State(state): State<AppState>, Query(query): Query<BuildingsQuery>) -> Result<Response, ApiError> {
+async fn buildings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<BuildingsQuery>,
+) -> Result<Response, ApiError> {
     let bbox = parse_bbox(&query.bbox)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::invalid("limit", format!("limit must be from 1 to {MAX_PAGE}")));
     }
     let after = query.after.unwrap_or(0);
-    let rows = store::buildings_in_bbox(&state.pool, bbox, after, limit).await?;
+    let rows = store::buildings_in_bbox(&state.pool, bbox, after, limit, &user.communities).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| {
             rows.last().map(|last| {
@@ -109,8 +114,8 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
     Ok([x0, y0, x1, y1])
 }
 
-async fn building(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    let detail = store::building(&state.pool, id)
+async fn building(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let detail = store::building(&state.pool, id, &user.communities)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no building with id {id}")))?;
     Ok(building_feature(&detail))
@@ -134,6 +139,7 @@ struct LocateQuery {
 /// The building at a point (in any datum), else the nearest within 30 m.
 async fn locate(
     State(state): State<AppState>,
+    user: CurrentUser,
     Query(query): Query<LocateQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (lon, lat) = (query.lon, query.lat);
@@ -146,7 +152,9 @@ async fn locate(
     let (wgs_lon, wgs_lat) = query.crs.to_wgs84(lon, lat);
     let hit = state.buildings.get().locate(wgs_lon, wgs_lat, LOCATE_RADIUS_M);
     let detail = match hit {
-        Some(hit) => store::building(&state.pool, hit.building_id).await?.map(|detail| (hit, detail)),
+        Some(hit) => {
+            store::building(&state.pool, hit.building_id, &user.communities).await?.map(|detail| (hit, detail))
+        }
         None => None,
     };
     let Some((hit, detail)) = detail else {
@@ -168,6 +176,7 @@ async fn locate(
 
 async fn tile(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path((layer, z, x, tile)): Path<(String, u32, u32, String)>,
 ) -> Result<Response, ApiError> {
     let layer = Layer::parse(&layer).ok_or_else(|| {
@@ -178,7 +187,7 @@ async fn tile(
         .and_then(|y| y.parse::<u32>().ok())
         .ok_or_else(|| ApiError::invalid("y", format!("tile «{tile}» must be a row number followed by .mvt")))?;
     let id = TileId::new(z, x, y).map_err(|message| ApiError::invalid("z/x/y", message))?;
-    let bytes = tiles::tile(&state.pool, layer, id).await?;
+    let bytes = tiles::tile(&state.pool, layer, id, &user.communities).await?;
     Ok(([(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"), (header::CACHE_CONTROL, "no-cache")], bytes)
         .into_response())
 }

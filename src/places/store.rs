@@ -29,7 +29,8 @@ pub struct CommunitySummary {
     pub label_point: [f64; 2],
 }
 
-pub async fn communities(db: impl PgExecutor<'_>) -> Result<Vec<CommunitySummary>, sqlx::Error> {
+/// The communities among `scope` (a user's area).
+pub async fn communities(db: impl PgExecutor<'_>, scope: &[i64]) -> Result<Vec<CommunitySummary>, sqlx::Error> {
     type Row = (i64, String, Option<String>, i64, String, i64, i64, i64, f64, f64, f64, f64, f64, f64);
     let rows: Vec<Row> = sqlx::query_as(
         "select c.id, c.name, c.code, d.id, d.name,
@@ -41,8 +42,10 @@ pub async fn communities(db: impl PgExecutor<'_>) -> Result<Vec<CommunitySummary
          left join (select community_id, sum(households)::bigint as households, count(*) as buildings
                     from buildings group by community_id) b on b.community_id = c.id
          left join (select community_id, count(*) as estates from estates group by community_id) e on e.community_id = c.id
+         where c.id = any($1)
          order by d.name, c.code nulls last, c.name",
     )
+    .bind(scope)
     .fetch_all(db)
     .await?;
     Ok(rows
@@ -94,7 +97,8 @@ pub struct UnitRow {
     pub households: i32,
 }
 
-pub async fn building(db: impl PgExecutor<'_>, id: i64) -> Result<Option<BuildingDetail>, sqlx::Error> {
+/// A building, if it lies in a community of `scope`.
+pub async fn building(db: impl PgExecutor<'_>, id: i64, scope: &[i64]) -> Result<Option<BuildingDetail>, sqlx::Error> {
     sqlx::query_as(
         "select b.id, b.name, b.kind, b.floors, b.units, b.households, b.address, b.source, b.source_id,
                 case when e.id is not null then json_build_object('id', e.id, 'name', e.name) end as estate,
@@ -107,9 +111,10 @@ pub async fn building(db: impl PgExecutor<'_>, id: i64) -> Result<Option<Buildin
          join communities c on c.id = b.community_id
          join districts d on d.id = c.district_id
          left join estates e on e.id = b.estate_id
-         where b.id = $1",
+         where b.id = $1 and b.community_id = any($2)",
     )
     .bind(id)
+    .bind(scope)
     .fetch_optional(db)
     .await
 }
@@ -128,17 +133,19 @@ pub struct BuildingFeature {
     pub footprint: String,
 }
 
-/// Buildings intersecting a bbox, in id order after `after_id` (keyset paging), at most `limit`.
+/// Buildings of `scope` intersecting a bbox, in id order after `after_id` (keyset paging), at
+/// most `limit`.
 pub async fn buildings_in_bbox(
     db: impl PgExecutor<'_>,
     bbox: [f64; 4],
     after_id: i64,
     limit: i64,
+    scope: &[i64],
 ) -> Result<Vec<BuildingFeature>, sqlx::Error> {
     sqlx::query_as(
         "select id, name, kind, floors, units, households, community_id, estate_id, st_asgeojson(footprint, 7) as footprint
          from buildings
-         where footprint && st_makeenvelope($1, $2, $3, $4, 4326) and id > $5
+         where footprint && st_makeenvelope($1, $2, $3, $4, 4326) and id > $5 and community_id = any($7)
          order by id limit $6",
     )
     .bind(bbox[0])
@@ -147,6 +154,7 @@ pub async fn buildings_in_bbox(
     .bind(bbox[3])
     .bind(after_id)
     .bind(limit)
+    .bind(scope)
     .fetch_all(db)
     .await
 }

@@ -46,16 +46,14 @@ impl Layer {
     }
 }
 
-/// The tile's MVT bytes (empty when the layer has nothing there).
-pub async fn tile(pool: &PgPool, layer: Layer, tile: TileId) -> Result<Vec<u8>, sqlx::Error> {
+/// The tile's MVT bytes (empty when the layer has nothing there), holding only what lies in the
+/// communities of `scope`; roads belong to no community and are shown to every user.
+pub async fn tile(pool: &PgPool, layer: Layer, tile: TileId, scope: &[i64]) -> Result<Vec<u8>, sqlx::Error> {
     if tile.z < layer.min_zoom() {
         return Ok(Vec::new());
     }
-    let bytes: Option<Vec<u8>> = sqlx::query_scalar(layer.sql())
-        .bind(i32::from(tile.z))
-        .bind(tile.x as i32)
-        .bind(tile.y as i32)
-        .fetch_one(pool)
-        .await?;
+    let query = sqlx::query_scalar(layer.sql()).bind(i32::from(tile.z)).bind(tile.x as i32).bind(tile.y as i32);
+    let query = if layer == Layer::Roads { query } else { query.bind(scope) };
+    let bytes: Option<Vec<u8>> = query.fetch_one(pool).await?;
     Ok(bytes.unwrap_or_default())
 }

@@ -9,6 +9,10 @@ use http_body_util::BodyExt;
 use indicatif::ProgressBar;
 use serde_json::Value;
 use tower::ServiceExt;
+use wangge::audit::Actor;
+use wangge::auth::accounts::{self, NewUser};
+use wangge::auth::role::Role;
+use wangge::auth::routes::SessionSettings;
 use wangge::http::{AppState, router};
 use wangge::import::dataset::{BuildingRecord, CommunityRecord, Dataset, EstateRecord, UnitRecord};
 use wangge::import::{self, Target};
@@ -19,7 +23,7 @@ use wangge::spatial::tile::TileId;
 use super::harness::test_db;
 
 /// A 40 m × 20 m building at (114.4000, 30.5000) in an estate of community 光谷社区.
-fn small_place() -> Dataset {
+pub fn small_place() -> Dataset {
     let sq = |x: f64, y: f64, w: f64, h: f64| {
         MultiPolygon::new(vec![
             polygon![(x: x, y: y), (x: x + w, y: y), (x: x + w, y: y + h), (x: x, y: y + h), (x: x, y: y)],
@@ -55,42 +59,86 @@ fn small_place() -> Dataset {
     }
 }
 
-struct App {
-    router: axum::Router,
+/// The password of every user `App::add_user` creates.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct App {
+    pub router: axum::Router,
+    pub pool: sqlx::PgPool,
+    /// Bearer token of the signed-in user the requests are made as.
+    pub token: Option<String>,
 }
 
 impl App {
-    async fn with(datasets: &[Dataset]) -> App {
+    /// The service over these datasets, signed in as an administrator of 关山街道.
+    pub async fn with(datasets: &[Dataset]) -> App {
         let pool = test_db().await;
         let target = Target { district: "关山街道".into(), community: None };
         import::store(&pool, datasets, &target, &ProgressBar::hidden()).await.expect("stores");
         let buildings = Arc::new(BuildingIndex::default());
         buildings.reload(&pool).await.expect("indexes");
-        App { router: router(AppState { pool, buildings }, std::path::Path::new("web"), 1 << 20) }
+        let sessions = SessionSettings { hours: 12, secure_cookie: true };
+        let router = router(AppState { pool: pool.clone(), buildings, sessions }, std::path::Path::new("web"), 1 << 20);
+        let mut app = App { router, pool, token: None };
+        app.add_user("admin1", Role::Admin, &["district:关山街道"]).await;
+        app.sign_in("admin1").await;
+        app
     }
 
-    async fn get(&self, uri: &str) -> (StatusCode, Vec<u8>) {
-        let response = self
-            .router
-            .clone()
-            .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-            .await
-            .expect("answers");
+    /// Creates a user whose password is [`PASSWORD`].
+    pub async fn add_user(&self, name: &str, role: Role, areas: &[&str]) {
+        let areas = areas.iter().map(|a| a.parse().expect("an area")).collect();
+        let new = NewUser { username: name.into(), role, password: PASSWORD.into(), areas };
+        let mut tx = self.pool.begin().await.expect("begins");
+        accounts::create(&mut tx, &new, &Actor::default(), None).await.expect("creates the user");
+        tx.commit().await.expect("commits");
+    }
+
+    /// Signs in as `name` (created by `add_user`); later requests carry its bearer token.
+    pub async fn sign_in(&mut self, name: &str) {
+        self.token = None;
+        let body = serde_json::json!({ "username": name, "password": PASSWORD });
+        let (status, answer) = self.post_json("/api/v1/session", &body).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        self.token = answer["token"].as_str().map(str::to_owned);
+    }
+
+    pub async fn send(&self, request: axum::http::request::Builder, body: String) -> (StatusCode, Vec<u8>) {
+        let request = match &self.token {
+            Some(token) => request.header("authorization", format!("Bearer {token}")),
+            None => request,
+        };
+        let response =
+            self.router.clone().oneshot(request.body(Body::from(body)).expect("request")).await.expect("answers");
         let status = response.status();
         (status, response.into_body().collect().await.expect("body").to_bytes().to_vec())
     }
 
-    async fn json(&self, uri: &str) -> (StatusCode, Value) {
+    pub async fn get(&self, uri: &str) -> (StatusCode, Vec<u8>) {
+        self.send(Request::get(uri), String::new()).await
+    }
+
+    pub async fn json(&self, uri: &str) -> (StatusCode, Value) {
         let (status, body) = self.get(uri).await;
-        (
-            status,
-            serde_json::from_slice(&body)
-                .unwrap_or_else(|e| panic!("{uri} answered non-JSON ({e}): {}", String::from_utf8_lossy(&body))),
-        )
+        (status, as_json(uri, &body))
+    }
+
+    pub async fn post_json(&self, uri: &str, body: &Value) -> (StatusCode, Value) {
+        let request = Request::post(uri).header("content-type", "application/json");
+        let (status, answer) = self.send(request, body.to_string()).await;
+        (status, as_json(uri, &answer))
     }
 }
 
-fn error_code(body: &Value) -> &str {
+fn as_json(uri: &str, body: &[u8]) -> Value {
+    if body.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("{uri} answered non-JSON ({e}): {}", String::from_utf8_lossy(body)))
+}
+
+pub fn error_code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
 }
 

@@ -4,6 +4,6 @@ from (
     select e.id, e.name, e.community_id,
            st_asmvtgeom(st_transform(e.boundary, 3857), bounds.env, 4096, 64, true) as geom
     from estates e, bounds
-    where e.boundary && bounds.filter
+    where e.boundary && bounds.filter and e.community_id = any($4)
 ) t
 where t.geom is not null

@@ -1,0 +1,45 @@
+//! The audit log: every state change and security event, append-only (a trigger refuses updates
+//! and deletes), written in the same transaction as the change it records.
+
+pub mod routes;
+
+use std::net::IpAddr;
+
+use serde_json::Value;
+use sqlx::PgExecutor;
+
+/// Who did something: a signed-in user, or nobody yet (a failed login, the command line).
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub client: Option<IpAddr>,
+}
+
+/// One entry to append.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// Dotted verb: `session.login`, `session.login_failed`, `user.create`, `import.osm`, …
+    pub action: &'a str,
+    pub object_type: Option<&'a str>,
+    pub object_id: Option<String>,
+    /// Before/after summary of a change, or the details of a security event.
+    pub summary: Value,
+}
+
+pub async fn record(db: impl PgExecutor<'_>, actor: &Actor, event: Event<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into audit_log (actor_id, actor_name, action, object_type, object_id, summary, client)
+         values ($1, $2, $3, $4, $5, $6, $7::inet)",
+    )
+    .bind(actor.id)
+    .bind(&actor.name)
+    .bind(event.action)
+    .bind(event.object_type)
+    .bind(event.object_id)
+    .bind(event.summary)
+    .bind(actor.client.map(|ip| ip.to_string()))
+    .execute(db)
+    .await?;
+    Ok(())
+}

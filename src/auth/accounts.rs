@@ -1,0 +1,108 @@
+//! Creating accounts, shared by `wangge user add` and `POST /api/v1/users`: the user name and
+//! password rules, areas resolved by name, the hash, and the audit entry, in one transaction.
+
+use sqlx::PgConnection;
+
+use super::password;
+use super::role::{AreaSpec, Role};
+use super::store;
+use crate::audit::{self, Actor, Event};
+
+pub struct NewUser {
+    pub username: String,
+    pub role: Role,
+    pub password: String,
+    pub areas: Vec<AreaSpec>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("username must be 3 to 64 letters, digits, '_', '.' or '-'")]
+    Username,
+    #[error("{0}")]
+    Password(#[from] password::PasswordRule),
+    #[error("{0}")]
+    Area(#[from] store::AreaError),
+    #[error("the user name «{0}» is taken")]
+    Taken(String),
+    #[error("an area outside your own: {0}")]
+    OutsideArea(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+fn valid_username(name: &str) -> bool {
+    (3..=64).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
+/// Creates the user with its areas. `allowed`, when given, is the set of communities the creator
+/// may act in: every area given must lie inside it.
+pub async fn create(
+    conn: &mut PgConnection,
+    user: &NewUser,
+    actor: &Actor,
+    allowed: Option<&[i64]>,
+) -> Result<i64, AccountError> {
+    if !valid_username(&user.username) {
+        return Err(AccountError::Username);
+    }
+    password::check(&user.username, &user.password)?;
+    let mut areas = Vec::with_capacity(user.areas.len());
+    for spec in &user.areas {
+        let area = store::resolve_area(conn, spec).await?;
+        if let Some(allowed) = allowed {
+            let inside: bool = sqlx::query_scalar(
+                "select coalesce(bool_and(c.id = any($3)), false) from communities c
+                 where ($1 = 'district' and c.district_id = $2) or ($1 = 'community' and c.id = $2)",
+            )
+            .bind(area.0)
+            .bind(area.1)
+            .bind(allowed)
+            .fetch_one(&mut *conn)
+            .await?;
+            if !inside {
+                return Err(AccountError::OutsideArea(format!("{} {}", area.0, area.1)));
+            }
+        }
+        areas.push(area);
+    }
+    let plain = user.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&plain))
+        .await
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    let id = store::insert_user(conn, &user.username, user.role, &hash).await.map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.constraint() == Some("users_username_key") => {
+            AccountError::Taken(user.username.clone())
+        }
+        _ => e.into(),
+    })?;
+    for area in &areas {
+        store::add_area(conn, id, *area).await?;
+    }
+    let summary = serde_json::json!({
+        "username": user.username,
+        "role": user.role,
+        "areas": areas.iter().map(|(kind, id)| serde_json::json!({ "kind": kind, "id": id })).collect::<Vec<_>>(),
+    });
+    audit::record(
+        &mut *conn,
+        actor,
+        Event { action: "user.create", object_type: Some("user"), object_id: Some(id.to_string()), summary },
+    )
+    .await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names_are_short_plain_ascii() {
+        assert!(valid_username("zhang.wei-01"));
+        assert!(!valid_username("zw"));
+        assert!(!valid_username("张伟"));
+        assert!(!valid_username("a b c"));
+        assert!(!valid_username("x'; drop table users;--"));
+    }
+}

@@ -1,0 +1,257 @@
+//! Sign-in and accounts over HTTP: `POST/GET/DELETE /api/v1/session`,
+//! `POST /api/v1/session/password`, and for administrators `GET/POST /api/v1/users`.
+
+use std::net::IpAddr;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::accounts::{self, AccountError, NewUser};
+use super::extract::{CurrentUser, SESSION_COOKIE, client_address};
+use super::role::{AreaSpec, Role};
+use super::{password, store, token};
+use crate::audit::{self, Actor, Event};
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::Json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/session", post(login).get(me).delete(logout))
+        .route("/api/v1/session/password", post(change_password))
+        .route("/api/v1/users", get(list_users).post(create_user))
+}
+
+/// Session settings, from the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    pub hours: i32,
+    /// Mark the cookie `Secure` (browsers then send it over HTTPS and to localhost only).
+    pub secure_cookie: bool,
+}
+
+/// The client's address, when known.
+pub struct Client(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Client(client_address(parts)))
+    }
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong user name or password")
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Json(body): Json<Login>,
+) -> Result<Response, ApiError> {
+    let attempt = Actor { id: None, name: Some(body.username.chars().take(64).collect()), client };
+    let failed = |reason: &'static str| Event {
+        action: "session.login_failed",
+        object_type: Some("user"),
+        object_id: None,
+        summary: json!({ "reason": reason }),
+    };
+    if body.username.len() > 64 || body.password.len() > 4 * password::MAX_LENGTH {
+        audit::record(&state.pool, &attempt, failed("oversized")).await?;
+        return Err(invalid_credentials());
+    }
+    let found = store::credentials(&state.pool, &body.username).await?;
+    let stored = found.as_ref().map_or_else(|| password::dummy_hash().to_owned(), |c| c.password_hash.clone());
+    let plain = body.password.clone();
+    let matches =
+        tokio::task::spawn_blocking(move || password::verify(&plain, &stored)).await.map_err(ApiError::internal)?;
+    let Some(user) = found else {
+        audit::record(&state.pool, &attempt, failed("unknown user")).await?;
+        return Err(invalid_credentials());
+    };
+    let actor = Actor { id: Some(user.id), name: Some(user.username.clone()), client };
+    if let Some(until) = user.locked_until.filter(|until| *until > Utc::now()) {
+        audit::record(&state.pool, &actor, failed("locked")).await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_locked",
+            "too many failed sign-ins; try again later",
+        )
+        .with_details(json!({ "until": until })));
+    }
+    if user.disabled || !matches {
+        let mut tx = state.pool.begin().await?;
+        let locked = if user.disabled { None } else { store::record_failure(&mut *tx, user.id).await? };
+        audit::record(&mut *tx, &actor, failed(if user.disabled { "disabled" } else { "wrong password" })).await?;
+        if let Some(until) = locked {
+            let event = Event {
+                action: "user.locked",
+                object_type: Some("user"),
+                object_id: Some(user.id.to_string()),
+                summary: json!({ "until": until }),
+            };
+            audit::record(&mut *tx, &actor, event).await?;
+        }
+        tx.commit().await?;
+        return Err(invalid_credentials());
+    }
+    let (token, token_hash) = token::new_token();
+    let mut tx = state.pool.begin().await?;
+    store::record_success(&mut *tx, user.id).await?;
+    let expires_at = store::create_session(&mut *tx, &token_hash, user.id, state.sessions.hours, client).await?;
+    audit::record(
+        &mut *tx,
+        &actor,
+        Event {
+            action: "session.login",
+            object_type: Some("user"),
+            object_id: Some(user.id.to_string()),
+            summary: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let profile = store::user(&state.pool, user.id).await?.ok_or_else(|| ApiError::internal("the user vanished"))?;
+    let cookie = session_cookie(&token, state.sessions.hours * 3600, state.sessions.secure_cookie);
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        axum::Json(json!({ "token": token, "expires_at": expires_at, "user": profile })),
+    )
+        .into_response())
+}
+
+fn session_cookie(value: &str, max_age_seconds: i32, secure: bool) -> String {
+    cookie::Cookie::build((SESSION_COOKIE, value))
+        .http_only(true)
+        .secure(secure)
+        .same_site(cookie::SameSite::Strict)
+        .path("/")
+        .max_age(cookie::time::Duration::seconds(i64::from(max_age_seconds)))
+        .build()
+        .to_string()
+}
+
+async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let profile = store::user(&state.pool, user.id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
+    Ok(axum::Json(json!({ "user": profile })))
+}
+
+async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    store::delete_session(&mut *tx, &user.token_hash).await?;
+    audit::record(
+        &mut *tx,
+        &user.actor(),
+        Event {
+            action: "session.logout",
+            object_type: Some("user"),
+            object_id: Some(user.id.to_string()),
+            summary: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie("", 0, state.sessions.secure_cookie))])
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(body): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let found =
+        store::credentials(&state.pool, &user.username).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
+    let (current, stored) = (body.current_password.clone(), found.password_hash.clone());
+    if !tokio::task::spawn_blocking(move || password::verify(&current, &stored)).await.map_err(ApiError::internal)? {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "invalid_credentials", "the current password is wrong")
+            .with_details(json!({ "field": "current_password" })));
+    }
+    password::check(&user.username, &body.new_password)
+        .map_err(|rule| ApiError::invalid("new_password", rule.to_string()))?;
+    let new = body.new_password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new)).await.map_err(ApiError::internal)?;
+    let mut tx = state.pool.begin().await?;
+    store::set_password(&mut *tx, user.id, &hash).await?;
+    store::delete_other_sessions(&mut *tx, user.id, &user.token_hash).await?;
+    audit::record(
+        &mut *tx,
+        &user.actor(),
+        Event {
+            action: "user.password_change",
+            object_type: Some("user"),
+            object_id: Some(user.id.to_string()),
+            summary: json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_users(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    user.require_admin()?;
+    Ok(axum::Json(json!({ "users": store::users(&state.pool).await? })))
+}
+
+#[derive(Deserialize)]
+struct CreateUser {
+    username: String,
+    role: Role,
+    password: String,
+    /// `district:NAME` or `community:NAME` (a name or an id).
+    #[serde(default)]
+    areas: Vec<String>,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(body): Json<CreateUser>,
+) -> Result<Response, ApiError> {
+    user.require_admin()?;
+    let areas = body
+        .areas
+        .iter()
+        .map(|a| a.parse::<AreaSpec>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::invalid("areas", e))?;
+    let new = NewUser { username: body.username, role: body.role, password: body.password, areas };
+    let mut tx = state.pool.begin().await?;
+    let id =
+        accounts::create(&mut tx, &new, &user.actor(), Some(&user.communities)).await.map_err(|error| match error {
+            AccountError::Username => ApiError::invalid("username", error.to_string()),
+            AccountError::Password(rule) => ApiError::invalid("password", rule.to_string()),
+            AccountError::Area(e) => ApiError::invalid("areas", e.to_string()),
+            AccountError::Taken(_) => ApiError::new(StatusCode::CONFLICT, "username_taken", error.to_string())
+                .with_details(json!({ "field": "username" })),
+            AccountError::OutsideArea(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", error.to_string())
+                .with_details(json!({ "field": "areas" })),
+            AccountError::Database(e) => e.into(),
+        })?;
+    tx.commit().await?;
+    let profile = store::user(&state.pool, id).await?;
+    Ok((StatusCode::CREATED, axum::Json(json!({ "user": profile }))).into_response())
+}
