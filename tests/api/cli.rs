@@ -62,3 +62,40 @@ async fn import_of_a_missing_or_malformed_file_fails_with_its_name_and_stores_no
     let count: i64 = sqlx::query_scalar("select count(*) from buildings").fetch_one(&pool).await.expect("counts");
     assert_eq!(count, 0);
 }
+
+#[tokio::test]
+async fn user_add_reads_the_password_from_stdin_and_never_from_the_command_line() {
+    use std::io::Write;
+    let pool = test_db().await;
+    let url = database_url(&pool).await;
+    let run = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_wangge"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("runs");
+        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("writes");
+        let out = child.wait_with_output().expect("ends");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, text) = run(&["user", "add", "chief", "--role", "admin"], "a long first password\n");
+    assert!(!ok && text.contains("--password-stdin"), "{text}");
+    let (ok, text) = run(&["user", "add", "chief", "--role", "admin", "--password-stdin"], "short\n");
+    assert!(!ok && text.contains("at least 10 characters"), "{text}");
+    let (ok, text) = run(&["user", "add", "chief", "--role", "admin", "--password-stdin"], "a long first password\n");
+    assert!(ok, "{text}");
+    let stored: String = sqlx::query_scalar("select password_hash from users where username = 'chief'")
+        .fetch_one(&pool)
+        .await
+        .expect("stored");
+    assert!(wangge::auth::password::verify("a long first password", &stored));
+    let (ok, text) = run(&["user", "add", "chief", "--role", "admin", "--password-stdin"], "a long first password\n");
+    assert!(!ok && text.contains("taken"), "{text}");
+}

@@ -1,5 +1,6 @@
 //! Integration tests against a real PostGIS: one cluster per run, one database per test.
 
+mod auth;
 mod cli;
 mod cluster;
 mod harness;

@@ -187,20 +187,7 @@ fn split_heaviest(problem: &Problem, label: &mut [usize], keys: &mut Vec<Option<
     let households = households_per_label(problem, label, keys.len());
     let Some(heaviest) = (0..keys.len()).max_by_key(|&g| (households[g], std::cmp::Reverse(g))) else { return false };
     let members: Vec<usize> = (0..problem.len()).filter(|&p| label[p] == heaviest).collect();
-    let far = |from: [f64; 2]| {
-        members.iter().copied().max_by(|&a, &b| {
-            let d = |p: usize| (problem.position[p][0] - from[0]).powi(2) + (problem.position[p][1] - from[1]).powi(2);
-            d(a).total_cmp(&d(b)).then(b.cmp(&a))
-        })
-    };
-    let Some(&first) = members.first() else { return false };
-    let (Some(a), Some(b)) = (far(problem.position[first]), far(problem.position[first]).and_then(|a| far(problem.position[a])))
-    else {
-        return false;
-    };
-    if a == b {
-        return false;
-    }
+    let Some((a, b)) = grow::farthest_pair(problem, &members) else { return false };
     let allowed: Vec<bool> = (0..problem.len()).map(|p| label[p] == heaviest).collect();
     let grown = grow::grow_from(problem, &[a, b], &[problem.position[a], problem.position[b]], Some(&allowed));
     let new = keys.len();

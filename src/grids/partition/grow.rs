@@ -134,6 +134,20 @@ fn snap(problem: &Problem, centres: &[[f64; 2]]) -> Vec<usize> {
     seeds
 }
 
+/// Two far-apart parcels of `members`: the farthest from the first, and the farthest from it.
+pub(crate) fn farthest_pair(problem: &Problem, members: &[usize]) -> Option<(usize, usize)> {
+    let far = |from: usize| {
+        let o = problem.position[from];
+        members.iter().copied().max_by(|&x, &y| {
+            let d = |p: usize| (problem.position[p][0] - o[0]).powi(2) + (problem.position[p][1] - o[1]).powi(2);
+            d(x).total_cmp(&d(y)).then(y.cmp(&x))
+        })
+    };
+    let a = far(*members.first()?)?;
+    let b = far(a)?;
+    (a != b).then_some((a, b))
+}
+
 fn closest(centres: &[[f64; 2]], p: [f64; 2]) -> usize {
     let mut best = (0, f64::INFINITY);
     for (i, &c) in centres.iter().enumerate() {

@@ -14,6 +14,7 @@
 //! if the violation drops, so the number of grids adapts to lumpy households (towers).
 
 use super::current::{match_keys, moved_households};
+use super::grow;
 use super::search::Problem;
 
 /// Weight of the balance term (compactness comes first, balance second).
@@ -97,7 +98,7 @@ impl<'a> State<'a> {
     }
 
     fn violation(&self) -> i64 {
-        self.households.iter().map(|&h| self.violation_of(h)).sum()
+        self.households.iter().zip(&self.count).filter(|(_, c)| **c > 0).map(|(&h, _)| self.violation_of(h)).sum()
     }
 
     fn score(&self) -> Score {
@@ -110,7 +111,8 @@ impl<'a> State<'a> {
                 }
             }
         }
-        let balance: f64 = self.households.iter().map(|&h| self.imbalance_of(h)).sum();
+        let balance: f64 =
+            self.households.iter().zip(&self.count).filter(|(_, c)| **c > 0).map(|(&h, _)| self.imbalance_of(h)).sum();
         let k = self.households.len();
         let keys = match_keys(&p.home, &p.weight, &self.label, k);
         let moved = moved_households(&p.home, &p.weight, &self.label, &keys) as f64;
@@ -120,27 +122,32 @@ impl<'a> State<'a> {
 
     /// Change of (violation, cost) if parcel `p` moved to grid `b`.
     fn delta(&self, p: usize, b: usize) -> (i64, f64) {
-        let a = self.label[p];
-        let w = self.problem.weight[p];
+        self.delta_set(&[p], b)
+    }
+
+    /// Change of (violation, cost) if the parcels `set` (all of one grid) moved to grid `b`.
+    fn delta_set(&self, set: &[usize], b: usize) -> (i64, f64) {
+        let a = self.label[set[0]];
+        let w: i64 = set.iter().map(|&p| self.problem.weight[p]).sum();
         let (ha, hb) = (self.households[a], self.households[b]);
         let dv = self.violation_of(ha - w) + self.violation_of(hb + w) - self.violation_of(ha) - self.violation_of(hb);
         let mut cut = 0.0;
-        for &(q, cost, _) in &self.problem.adjacency[p] {
-            let lq = self.label[q];
-            if lq == a {
-                cut += cost;
-            } else if lq == b {
-                cut -= cost;
+        let mut moved = 0.0;
+        for &p in set {
+            for &(q, cost, _) in &self.problem.adjacency[p] {
+                let lq = self.label[q];
+                if lq == a && (set.len() == 1 || !set.contains(&q)) {
+                    cut += cost;
+                } else if lq == b {
+                    cut -= cost;
+                }
+            }
+            if let Some(home) = self.problem.home[p] {
+                let off = |g: usize| if self.keys[g] == Some(home) { 0.0 } else { 1.0 };
+                moved += self.problem.weight[p] as f64 * (off(b) - off(a));
             }
         }
         let balance = self.imbalance_of(ha - w) + self.imbalance_of(hb + w) - self.imbalance_of(ha) - self.imbalance_of(hb);
-        let moved = match self.problem.home[p] {
-            Some(home) => {
-                let off = |g: usize| if self.keys[g] == Some(home) { 0.0 } else { 1.0 };
-                w as f64 * (off(b) - off(a))
-            }
-            None => 0.0,
-        };
         let cost = cut / self.problem.length_scale + BALANCE * balance + MOVED * moved / self.problem.total.max(1) as f64;
         (dv, cost)
     }
@@ -155,6 +162,62 @@ impl<'a> State<'a> {
         self.label[p] = b;
     }
 
+    /// A new, empty grid continuing no current grid.
+    fn new_grid(&mut self) -> usize {
+        self.households.push(0);
+        self.count.push(0);
+        self.keys.push(None);
+        self.households.len() - 1
+    }
+
+    /// `p` with the parts of its grid that would lose touch with the rest without it (all but
+    /// the heaviest piece of the grid minus `p`); `None` if that would empty the grid.
+    fn branch(&mut self, p: usize) -> Option<Vec<usize>> {
+        let a = self.label[p];
+        let mut pieces: Vec<(i64, Vec<usize>)> = Vec::new();
+        self.next_stamp();
+        let stamp = self.stamp;
+        self.mark[p] = stamp;
+        for &(start, _, _) in &self.problem.adjacency[p] {
+            if self.label[start] != a || self.mark[start] == stamp {
+                continue;
+            }
+            self.mark[start] = stamp;
+            let mut piece = vec![start];
+            let mut head = 0;
+            while head < piece.len() {
+                let node = piece[head];
+                head += 1;
+                for &(q, _, _) in &self.problem.adjacency[node] {
+                    if self.label[q] == a && self.mark[q] != stamp {
+                        self.mark[q] = stamp;
+                        piece.push(q);
+                    }
+                }
+            }
+            let households = piece.iter().map(|&q| self.problem.weight[q]).sum();
+            pieces.push((households, piece));
+        }
+        // Pieces not touching p (a grid already broken) stay where they are.
+        pieces.sort_by(|x, y| y.0.cmp(&x.0).then(y.1.len().cmp(&x.1.len())).then(x.1[0].cmp(&y.1[0])));
+        if pieces.is_empty() {
+            return None;
+        }
+        let mut set = vec![p];
+        for (_, piece) in pieces.into_iter().skip(1) {
+            set.extend(piece);
+        }
+        Some(set)
+    }
+
+    fn next_stamp(&mut self) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.mark.fill(0);
+            self.stamp = 1;
+        }
+    }
+
     /// Whether grid `label[p]` stays connected (and non-empty) without `p`.
     fn can_give(&mut self, p: usize) -> bool {
         let a = self.label[p];
@@ -166,11 +229,7 @@ impl<'a> State<'a> {
         if inside.len() <= 1 {
             return true;
         }
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            self.mark.fill(0);
-            self.stamp = 1;
-        }
+        self.next_stamp();
         let stamp = self.stamp;
         self.mark[p] = stamp;
         self.mark[inside[0]] = stamp;
@@ -215,11 +274,13 @@ impl<'a> State<'a> {
             let mut changed = false;
             for p in 0..self.problem.len() {
                 self.neighbour_grids(p, &mut grids);
+                if grids.is_empty() {
+                    continue;
+                }
                 let mut best: Option<(usize, i64, f64)> = None;
                 for &b in &grids {
                     let (dv, dc) = self.delta(p, b);
-                    let improves = dv < 0 || (dv == 0 && dc < -1e-9);
-                    if improves && best.is_none_or(|(_, bv, bc)| dv < bv || (dv == bv && dc < bc)) {
+                    if improves(dv, dc) && best.is_none_or(|(_, bv, bc)| (dv, dc) < (bv, bc)) {
                         best = Some((b, dv, dc));
                     }
                 }
@@ -227,13 +288,87 @@ impl<'a> State<'a> {
                     if self.can_give(p) {
                         self.apply(p, b);
                         changed = true;
+                        continue;
                     }
                 }
+                // Out of bounds here or next door: p may take along what it holds together.
+                let a = self.label[p];
+                let needy = |g: usize| self.violation_of(self.households[g]) > 0;
+                if needy(a) || grids.iter().any(|&b| needy(b)) {
+                    changed |= self.move_branch(p, &grids);
+                }
             }
-            if !changed && !(self.violation() > 0 && self.eject()) {
+            if !changed && !(self.violation() > 0 && (self.eject() || self.split_or_merge())) {
                 break;
             }
         }
+    }
+
+    /// Moves `p` with the pieces it holds to its grid to the neighbouring grid where that helps
+    /// most, if it reduces the violation.
+    fn move_branch(&mut self, p: usize, grids: &[usize]) -> bool {
+        let Some(set) = self.branch(p) else { return false };
+        if set.len() == 1 {
+            return false; // a single move, already considered
+        }
+        let mut best: Option<(usize, i64, f64)> = None;
+        for &b in grids {
+            let (dv, dc) = self.delta_set(&set, b);
+            if dv < 0 && best.is_none_or(|(_, bv, bc)| (dv, dc) < (bv, bc)) {
+                best = Some((b, dv, dc));
+            }
+        }
+        let Some((b, _, _)) = best else { return false };
+        for &q in &set {
+            self.apply(q, b);
+        }
+        true
+    }
+
+    /// Splits an over-full grid in two, or merges an under-full one into a neighbour with room,
+    /// whichever first lowers the violation.
+    fn split_or_merge(&mut self) -> bool {
+        let before = self.violation();
+        let k = self.households.len();
+        for g in 0..k {
+            if self.count[g] < 2 || self.households[g] <= self.max || self.households[g] < 2 * self.min {
+                continue;
+            }
+            let members: Vec<usize> = (0..self.problem.len()).filter(|&p| self.label[p] == g).collect();
+            let Some((a, b)) = grow::farthest_pair(self.problem, &members) else { continue };
+            let allowed: Vec<bool> = self.label.iter().map(|&l| l == g).collect();
+            let grown = grow::grow_from(self.problem, &[a, b], &[self.problem.position[a], self.problem.position[b]], Some(&allowed));
+            let new = self.new_grid();
+            let mut log = Vec::new();
+            for &p in &members {
+                if grown[p] == 1 {
+                    self.apply(p, new);
+                    log.push(p);
+                }
+            }
+            if self.violation() < before {
+                return true;
+            }
+            for p in log {
+                self.apply(p, g);
+            }
+        }
+        let adjacent = self.grid_adjacency();
+        for u in 0..k {
+            if self.count[u] == 0 || self.households[u] >= self.min {
+                continue;
+            }
+            let roomiest = adjacent[u].iter().copied().filter(|&n| self.households[u] + self.households[n] <= self.max);
+            if let Some(n) = roomiest.min_by_key(|&n| (self.households[n], n)) {
+                for p in 0..self.problem.len() {
+                    if self.label[p] == u {
+                        self.apply(p, n);
+                    }
+                }
+                return true;
+            }
+        }
+        false
     }
 
     /// Grid adjacency lists, from the parcel graph.
@@ -332,4 +467,8 @@ impl<'a> State<'a> {
         }
         best.map(|(p, _)| p)
     }
+}
+
+fn improves(dv: i64, dc: f64) -> bool {
+    dv < 0 || (dv == 0 && dc < -1e-9)
 }

@@ -84,8 +84,9 @@ impl Problem {
             return ends;
         }
         let ideal = total as f64 / f64::from(target);
-        let mut counts: Vec<usize> = (lo..=hi.min(lo + 6)).filter(|&k| k <= positives).collect();
+        let mut counts: Vec<usize> = (lo..=hi).filter(|&k| k <= positives).collect();
         counts.sort_by(|&a, &b| (a as f64 - ideal).abs().total_cmp(&(b as f64 - ideal).abs()).then(a.cmp(&b)));
+        counts.truncate(3);
         if counts.is_empty() {
             counts.push(positives);
         }
