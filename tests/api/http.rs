@@ -316,3 +316,27 @@ async fn the_locate_index_follows_an_import_made_by_another_connection() {
     }
     assert_eq!(buildings.get().locate(114.4002, 30.50009, 30.0).map(|hit| hit.distance_m), Some(0.0));
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413_and_json() {
+    let app = App::with(&[small_place()]).await;
+    let huge = serde_json::json!({ "username": "admin1", "password": "x".repeat(2 << 20) });
+    let (status, body) = app.post_json("/api/v1/session", &huge).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"), "{body}");
+}
+
+#[tokio::test]
+async fn paths_that_climb_out_of_the_web_dir_find_nothing() {
+    let app = App::with(&[small_place()]).await;
+    for uri in [
+        "/../Cargo.toml",
+        "/%2e%2e/Cargo.toml",
+        "/js/../../Cargo.toml",
+        "/vendor/maplibre-gl/../../../../Cargo.toml",
+        "/..%2fCargo.toml",
+    ] {
+        let (status, body) = app.get(uri).await;
+        assert!(!String::from_utf8_lossy(&body).contains("[package]"), "{uri} leaked a file");
+        assert!(status.is_client_error(), "{uri}: {status}");
+    }
+}

@@ -270,38 +270,52 @@ impl<'a> State<'a> {
 
     fn search(&mut self) {
         let mut grids = Vec::new();
-        for _ in 0..MAX_PASSES {
-            let mut changed = false;
-            for p in 0..self.problem.len() {
-                self.neighbour_grids(p, &mut grids);
-                if grids.is_empty() {
+        // Sweeps are bounded; structural repairs (chains, splits, merges) earn more sweeps
+        // because each can unlock a round of single moves.
+        let mut budget = MAX_PASSES;
+        while budget > 0 {
+            budget -= 1;
+            if self.sweep(&mut grids) {
+                continue;
+            }
+            if self.violation() > 0 && (self.eject() || self.split_or_merge()) {
+                budget += 2;
+                continue;
+            }
+            break;
+        }
+    }
+
+    /// One pass of single (and branch) moves over every parcel; true if anything moved.
+    fn sweep(&mut self, grids: &mut Vec<usize>) -> bool {
+        let mut changed = false;
+        for p in 0..self.problem.len() {
+            self.neighbour_grids(p, grids);
+            if grids.is_empty() {
+                continue;
+            }
+            let mut best: Option<(usize, i64, f64)> = None;
+            for &b in grids.iter() {
+                let (dv, dc) = self.delta(p, b);
+                if improves(dv, dc) && best.is_none_or(|(_, bv, bc)| (dv, dc) < (bv, bc)) {
+                    best = Some((b, dv, dc));
+                }
+            }
+            if let Some((b, _, _)) = best {
+                if self.can_give(p) {
+                    self.apply(p, b);
+                    changed = true;
                     continue;
                 }
-                let mut best: Option<(usize, i64, f64)> = None;
-                for &b in &grids {
-                    let (dv, dc) = self.delta(p, b);
-                    if improves(dv, dc) && best.is_none_or(|(_, bv, bc)| (dv, dc) < (bv, bc)) {
-                        best = Some((b, dv, dc));
-                    }
-                }
-                if let Some((b, _, _)) = best {
-                    if self.can_give(p) {
-                        self.apply(p, b);
-                        changed = true;
-                        continue;
-                    }
-                }
-                // Out of bounds here or next door: p may take along what it holds together.
-                let a = self.label[p];
-                let needy = |g: usize| self.violation_of(self.households[g]) > 0;
-                if needy(a) || grids.iter().any(|&b| needy(b)) {
-                    changed |= self.move_branch(p, &grids);
-                }
             }
-            if !changed && !(self.violation() > 0 && (self.eject() || self.split_or_merge())) {
-                break;
+            // Out of bounds here or next door: p may take along what it holds together.
+            let a = self.label[p];
+            let needy = |g: usize| self.violation_of(self.households[g]) > 0;
+            if needy(a) || grids.iter().any(|&b| needy(b)) {
+                changed |= self.move_branch(p, grids);
             }
         }
+        changed
     }
 
     /// Moves `p` with the pieces it holds to its grid to the neighbouring grid where that helps
@@ -325,15 +339,16 @@ impl<'a> State<'a> {
         true
     }
 
-    /// Splits an over-full grid in two, or merges an under-full one into a neighbour with room,
-    /// whichever first lowers the violation.
+    /// Splits over-full grids in two and merges under-full ones into a neighbour with room,
+    /// each only where it lowers the violation; true if any was done.
     fn split_or_merge(&mut self) -> bool {
-        let before = self.violation();
+        let mut done = false;
         let k = self.households.len();
         for g in 0..k {
-            if self.count[g] < 2 || self.households[g] <= self.max || self.households[g] < 2 * self.min {
+            if self.count[g] < 2 || self.households[g] <= self.max {
                 continue;
             }
+            let before = self.violation();
             let members: Vec<usize> = (0..self.problem.len()).filter(|&p| self.label[p] == g).collect();
             let Some((a, b)) = grow::farthest_pair(self.problem, &members) else { continue };
             let allowed: Vec<bool> = self.label.iter().map(|&l| l == g).collect();
@@ -347,7 +362,8 @@ impl<'a> State<'a> {
                 }
             }
             if self.violation() < before {
-                return true;
+                done = true;
+                continue;
             }
             for p in log {
                 self.apply(p, g);
@@ -358,17 +374,20 @@ impl<'a> State<'a> {
             if self.count[u] == 0 || self.households[u] >= self.min {
                 continue;
             }
-            let roomiest = adjacent[u].iter().copied().filter(|&n| self.households[u] + self.households[n] <= self.max);
+            let roomiest = adjacent[u]
+                .iter()
+                .copied()
+                .filter(|&n| self.count[n] > 0 && self.households[u] + self.households[n] <= self.max);
             if let Some(n) = roomiest.min_by_key(|&n| (self.households[n], n)) {
                 for p in 0..self.problem.len() {
                     if self.label[p] == u {
                         self.apply(p, n);
                     }
                 }
-                return true;
+                done = true;
             }
         }
-        false
+        done
     }
 
     /// Grid adjacency lists, from the parcel graph.
