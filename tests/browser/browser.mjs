@@ -6,6 +6,8 @@
 //   ... session.page ...
 //   assert.deepEqual(session.external, []);   // no request left the machine
 //
+// Pages run in the zh-CN locale and the Asia/Shanghai time zone.
+//
 // Environment: CHROMIUM_PATH overrides /usr/bin/chromium.
 
 import { chromium } from 'playwright-core';
@@ -19,6 +21,22 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** The pages' time zone in tests (times shown as HH:MM are checked in it). */
+export const TIMEZONE = 'Asia/Shanghai';
+
+/**
+ * Console errors other than the browser's own note of a refusal the test provoked on purpose:
+ * a request answered with one of `statuses` (by default 401: signed out, a wrong password, an
+ * ended session; a test may add 400, 403, 409 for the form errors it checks).
+ */
+export function unexpectedConsoleErrors(messages, { statuses = [401] } = {}) {
+  const refused = /^Failed to load resource: the server responded with a status of (\d{3})\b/;
+  return messages.filter((text) => {
+    const m = refused.exec(text);
+    return !(m && statuses.includes(Number(m[1])));
+  });
+}
 
 export function launchBrowser() {
   return chromium.launch({
@@ -37,7 +55,7 @@ export async function openOfflinePage(browser, baseUrl, { viewport = { width: 12
   const origin = new URL(baseUrl).origin;
   const isLocal = (url) => url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:');
 
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', serviceWorkers: 'block' });
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: TIMEZONE, serviceWorkers: 'block' });
   const external = [];
   const requested = [];
   const note = (url) => {

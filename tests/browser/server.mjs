@@ -1,7 +1,12 @@
 // Starts the real wangge service for browser tests: its own embedded PostGIS in a fresh
 // temporary data directory, loaded with the default demo, listening on a free port.
 //
-//   const server = await startServer();   // { url, dataDir, logs(), stop() }
+//   const server = await startServer();   // { url, accounts, dataDir, logs(), stop() }
+//   server.accounts.admin                 // { username: 'demo_admin', password: '…' }
+//
+// `accounts` comes from the block the service prints once, when it loads the demo:
+//   Demo accounts (passwords are shown this once; …):
+//     admin      demo_admin       Xy7…
 //   ...
 //   await server.stop();                  // SIGTERM, wait for a clean exit, remove the data dir
 //
@@ -20,6 +25,26 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 const READY = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
 const MAX_LOG_CHARS = 200_000;
+const ACCOUNTS_HEADING = /^Demo accounts\b.*$/m;
+const ACCOUNT_LINE = /^[ \t]+([a-z]+)[ \t]+(\S+)[ \t]+(\S+)[ \t]*$/;
+
+/**
+ * The demo accounts printed before the "listening" line, by role:
+ * `{ admin: { username, password }, … }`; empty when the output has no such block.
+ */
+export function parseDemoAccounts(stdout) {
+  const accounts = {};
+  const heading = ACCOUNTS_HEADING.exec(stdout);
+  if (!heading) return accounts;
+  const lines = stdout.slice(heading.index + heading[0].length).split('\n').slice(1);
+  for (const line of lines) {
+    const m = ACCOUNT_LINE.exec(line.replace(/\r$/, ''));
+    if (!m) break;
+    const [, role, username, password] = m;
+    accounts[role] = { username, password };
+  }
+  return accounts;
+}
 
 /** The service binary the tests run. */
 export function serviceBinary() {
@@ -56,6 +81,7 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [] } = {}) 
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
   });
 
+  let stdoutText = '';
   const url = await new Promise((resolve, reject) => {
     let stdoutBuffer = '';
     const timer = setTimeout(
@@ -65,6 +91,7 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [] } = {}) 
     child.stdout.on('data', (chunk) => {
       remember('[wangge] ', chunk);
       stdoutBuffer += chunk.toString();
+      if (stdoutText.length < MAX_LOG_CHARS) stdoutText += chunk.toString();
       const match = READY.exec(stdoutBuffer);
       if (match) {
         clearTimeout(timer);
@@ -91,6 +118,7 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [] } = {}) 
   let stopped = false;
   return {
     url,
+    accounts: parseDemoAccounts(stdoutText),
     dataDir,
     logs: () => log,
     /** Writes the service's output so far to stderr (call it when a test fails). */

@@ -1,10 +1,20 @@
-// The web page's pure helpers (no browser, no service): the message table, the map style,
-// the households ramp and bounding boxes.
+// The web pages' pure helpers (no browser, no service): the message table, the map style,
+// the households ramp and bounding boxes, sign-in messages and roles, the administration
+// page's audit query and labels, and the parsing of the demo accounts the service prints.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import {
+  actionLabel, actorLabel, areaChoices, auditQuery, localDayStart, objectLabel, placeNames, summaryText,
+  userStatus,
+} from '../../web/js/admin-model.js';
+import { ApiError } from '../../web/js/api.js';
 import { messages, t } from '../../web/js/i18n.js';
+import {
+  ROLES, formatClock, formatDateTime, passwordRuleMessage, roleLabel, signInErrorMessage,
+} from '../../web/js/session.js';
+import { parseDemoAccounts } from './server.mjs';
 import {
   HOUSEHOLD_CLASSES, LAYER_IDS, TILE_LAYERS, TILE_MAXZOOM, boundsOfBboxes, buildStyle,
   householdClassLabel, householdColor,
@@ -85,5 +95,100 @@ describe('boundsOfBboxes', () => {
   test('is null when there is no box', () => {
     assert.equal(boundsOfBboxes([]), null);
     assert.equal(boundsOfBboxes(undefined), null);
+  });
+});
+
+describe('sign-in and roles', () => {
+  test('roles have their Chinese labels', () => {
+    assert.deepEqual(ROLES.map(roleLabel), ['管理员', '规划员', '领导', '巡查员', '处置人员']);
+    assert.equal(roleLabel('root'), 'root');
+  });
+
+  test('sign-in errors read as the page says them', () => {
+    const wrong = new ApiError('wrong user name or password', { status: 401, code: 'invalid_credentials' });
+    assert.equal(signInErrorMessage(wrong), '用户名或密码错误');
+    const until = '2026-11-22T04:32:46.746786Z';
+    const locked = new ApiError('locked', { status: 403, code: 'account_locked', details: { until } });
+    const d = new Date(until);
+    const clock = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+    assert.equal(signInErrorMessage(locked), `登录失败次数过多，账户已锁定至 ${clock}`);
+    assert.equal(formatClock(until), clock);
+    assert.equal(formatClock('not a time'), '');
+    assert.match(formatDateTime(until), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+  });
+
+  test('the service\'s password rules are translated', () => {
+    assert.equal(passwordRuleMessage('a password needs at least 10 characters'), '密码至少需要 10 个字符');
+    assert.equal(passwordRuleMessage('a password may have at most 256 characters'), '密码最多 256 个字符');
+    assert.equal(passwordRuleMessage('a password may not contain the user name'), '密码不能包含用户名');
+    assert.equal(passwordRuleMessage('something new'), 'something new');
+  });
+});
+
+describe('administration helpers', () => {
+  test('the audit query is newest first, with the end day included', () => {
+    assert.equal(auditQuery({}), 'sort=-at&limit=200');
+    const q = new URLSearchParams(auditQuery({ action: 'session', actor: ' demo_admin ', from: '2026-11-20', to: '2026-11-22' }));
+    assert.equal(q.get('action'), 'session');
+    assert.equal(q.get('actor'), 'demo_admin');
+    assert.equal(q.get('from'), new Date(2026, 10, 20).toISOString());
+    assert.equal(q.get('to'), new Date(2026, 10, 23).toISOString());
+    assert.equal(q.get('sort'), '-at');
+    assert.throws(() => auditQuery({ from: '2026-11-23', to: '2026-11-22' }), /起始日期晚于截止日期/);
+    assert.equal(localDayStart('22.11.2026'), null);
+  });
+
+  test('area choices are the admin\'s sub-districts, then the communities', () => {
+    const admin = { areas: [{ kind: 'district', id: 2, name: '关山街道' }, { kind: 'community', id: 9, name: '外社区' }] };
+    const communities = [
+      { id: 1, name: '杨庭社区', district: { id: 2, name: '关山街道' } },
+      { id: 2, name: '华溪社区', district: { id: 2, name: '关山街道' } },
+    ];
+    assert.deepEqual(areaChoices(admin, communities).map((c) => c.value), ['district:2', 'community:1', 'community:2']);
+    const names = placeNames([{ areas: admin.areas }], communities);
+    assert.equal(names.get('community:1'), '杨庭社区');
+    assert.equal(names.get('district:2'), '关山街道');
+    assert.equal(
+      summaryText({ areas: [{ kind: 'community', id: 1 }], role: 'inspector', username: 'zhang_wei' }, names),
+      '用户名 zhang_wei；角色 巡查员；区域 杨庭社区',
+    );
+    assert.equal(summaryText({ reason: 'wrong password' }), '原因 密码错误');
+    assert.equal(summaryText({}), '—');
+  });
+
+  test('users, actions, actors and objects read in Chinese', () => {
+    const now = Date.parse('2026-11-22T04:20:00Z');
+    assert.equal(userStatus({ disabled: false, locked_until: null }, now).text, '正常');
+    assert.equal(userStatus({ disabled: true, locked_until: null }, now).key, 'disabled');
+    assert.equal(userStatus({ disabled: false, locked_until: '2026-11-22T04:32:00Z' }, now).key, 'locked');
+    assert.equal(userStatus({ disabled: false, locked_until: '2026-11-22T04:00:00Z' }, now).key, 'active');
+    assert.equal(actionLabel('user.create'), '创建用户');
+    assert.equal(actionLabel('session.login_failed'), '登录失败');
+    assert.equal(actionLabel('grid.split'), 'grid.split');
+    assert.equal(actorLabel({ actor_id: null, actor_name: null }), '系统');
+    assert.equal(actorLabel({ actor_id: 1, actor_name: 'demo_admin' }), 'demo_admin');
+    assert.equal(objectLabel({ object_type: 'user', object_id: '6' }, new Map([['6', 'zhang_wei']])), '用户 zhang_wei');
+    assert.equal(objectLabel({ object_type: 'user', object_id: '7' }), '用户 #7');
+    assert.equal(objectLabel({ object_type: null }), '—');
+  });
+});
+
+describe('demo accounts on the service\'s stdout', () => {
+  test('are parsed by role, whatever the column padding', () => {
+    const stdout = [
+      'Demo accounts (passwords are shown this once; change them with POST /api/v1/session/password):',
+      '  admin      demo_admin       Xy7aaaaaaaaaaaaa',
+      '  planner demo_planner     Pl4nnnnnnnnnnnnn',
+      '  leader     demo_leader      Le4ddddddddddddd',
+      '  inspector  demo_inspector   In5ppppppppppppp',
+      '  handler    demo_handler     Ha6nnnnnnnnnnnnn',
+      'Wangge listening on http://127.0.0.1:8080',
+      '  admin      not_an_account   x',
+    ].join('\n');
+    const accounts = parseDemoAccounts(stdout);
+    assert.deepEqual(Object.keys(accounts), ['admin', 'planner', 'leader', 'inspector', 'handler']);
+    assert.deepEqual(accounts.admin, { username: 'demo_admin', password: 'Xy7aaaaaaaaaaaaa' });
+    assert.deepEqual(accounts.planner, { username: 'demo_planner', password: 'Pl4nnnnnnnnnnnnn' });
+    assert.deepEqual(parseDemoAccounts('Wangge listening on http://127.0.0.1:1\n'), {});
   });
 });

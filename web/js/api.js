@@ -3,6 +3,11 @@
 // The service answers errors as {"error": {"code", "message", "details"}}; every failure
 // here (that body, a non-JSON error page, a dropped connection) becomes a thrown ApiError
 // whose `message` is fit to show to the user.
+//
+// Every request carries the session cookie (same origin). A 401 `unauthenticated` answer (the
+// session expired or was ended elsewhere) is also announced to the `onUnauthenticated`
+// listeners — session.js puts the sign-in form back — unless the call passes
+// `{ expectUnauthenticated: true }` (the session check itself).
 
 import { t } from './i18n.js';
 
@@ -16,12 +21,25 @@ export class ApiError extends Error {
   }
 }
 
+const unauthenticatedListeners = new Set();
+
+/** Calls `listener(error)` whenever an API call is answered 401 `unauthenticated`; returns an unsubscribe function. */
+export function onUnauthenticated(listener) {
+  unauthenticatedListeners.add(listener);
+  return () => unauthenticatedListeners.delete(listener);
+}
+
+/** Tells the listeners the session is gone (also used for tile requests answered 401). */
+export function announceUnauthenticated(error) {
+  for (const listener of [...unauthenticatedListeners]) listener(error);
+}
+
 /**
  * Calls the API. `path` is absolute ("/api/v1/..."); `body`, when given, is sent as JSON.
  * Resolves to the parsed JSON body (or null for 204), rejects with an ApiError.
  */
-export async function api(path, { method = 'GET', body, signal, headers = {} } = {}) {
-  const init = { method, signal, headers: { Accept: 'application/json', ...headers } };
+export async function api(path, { method = 'GET', body, signal, headers = {}, expectUnauthenticated = false } = {}) {
+  const init = { method, signal, credentials: 'same-origin', headers: { Accept: 'application/json', ...headers } };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
@@ -49,11 +67,15 @@ export async function api(path, { method = 'GET', body, signal, headers = {} } =
   if (!response.ok) {
     const error = json && typeof json === 'object' ? json.error : null;
     const message = error?.message || `HTTP ${response.status} ${response.statusText}`.trim();
-    throw new ApiError(message, {
+    const failure = new ApiError(message, {
       status: response.status,
       code: error?.code ?? null,
       details: error?.details ?? null,
     });
+    if (response.status === 401 && failure.code === 'unauthenticated' && !expectUnauthenticated) {
+      announceUnauthenticated(failure);
+    }
+    throw failure;
   }
   if (json === null && text) {
     throw new ApiError(`HTTP ${response.status}: not JSON`, { status: response.status });
@@ -62,3 +84,4 @@ export async function api(path, { method = 'GET', body, signal, headers = {} } =
 }
 
 export const getJson = (path, options = {}) => api(path, { ...options, method: 'GET' });
+export const postJson = (path, body, options = {}) => api(path, { ...options, method: 'POST', body });

@@ -1,7 +1,9 @@
 // The community map (index.html): every community on the map with its label, a side panel
 // listing them (name, households, buildings) that flies to one on click, and building
-// details on click. Sets `window.wanggeMap` and, once the map and the community list are
-// both in, `document.body.dataset.mapReady = "true"` (the browser test waits for it).
+// details on click. Nothing is shown or fetched before sign-in (session.js); the service
+// answers only the communities of the user's areas. Sets `window.wanggeMap` and, once the map
+// and the community list are both in, `document.body.dataset.mapReady = "true"` (the browser
+// test waits for it).
 
 import { getJson } from './api.js';
 import { applyI18n, formatCount, otherLanguageHref, t } from './i18n.js';
@@ -9,6 +11,7 @@ import {
   HouseholdLegend, addCommunityLabels, createMap, enableBuildingPopups, fitToBboxes,
   highlightCommunity,
 } from './map.js';
+import { announceUnauthenticated, startSignedIn } from './session.js';
 
 const panelStatus = document.getElementById('status');
 const summary = document.getElementById('summary');
@@ -19,12 +22,7 @@ applyI18n();
 document.getElementById('language-switch').href = otherLanguageHref();
 document.title = `${t('app_name')} · ${t('page_title')}`;
 
-const map = createMap('map');
-window.wanggeMap = map;
-map.addControl(new HouseholdLegend(), 'bottom-right');
-enableBuildingPopups(map);
-
-const mapLoaded = new Promise((resolve) => map.once('load', resolve));
+let map;
 
 function showStatus(message, kind = 'info') {
   panelStatus.textContent = message;
@@ -85,7 +83,23 @@ function renderCommunities(communities) {
   }
 }
 
+/** Creates the map (once signed in: its tiles need the session). */
+function createCommunityMap() {
+  map = createMap('map');
+  window.wanggeMap = map;
+  map.addControl(new HouseholdLegend(), 'bottom-right');
+  enableBuildingPopups(map);
+  // A tile answered 401 means the session ended: back to the sign-in form. Other errors are
+  // logged as MapLibre would without a listener.
+  map.on('error', (event) => {
+    if (event.error?.status === 401) announceUnauthenticated(event.error);
+    else console.error(event.error ?? event);
+  });
+  return new Promise((resolve) => map.once('load', resolve));
+}
+
 async function start() {
+  const mapLoaded = createCommunityMap();
   let data;
   try {
     [, data] = await Promise.all([mapLoaded, getJson('/api/v1/communities')]);
@@ -116,4 +130,4 @@ async function start() {
   document.body.dataset.mapReady = 'true';
 }
 
-start();
+startSignedIn({ content: document.getElementById('map-page'), onReady: start });
