@@ -24,11 +24,26 @@ pub fn routes() -> Router<AppState> {
 struct AuditQuery {
     action: Option<String>,
     actor: Option<String>,
-    from: Option<DateTime<Utc>>,
-    to: Option<DateTime<Utc>>,
+    /// RFC 3339 time or a date (midnight UTC), inclusive.
+    from: Option<String>,
+    /// RFC 3339 time or a date (midnight UTC), exclusive.
+    to: Option<String>,
     limit: Option<i64>,
     /// `at` (oldest first) or `-at` (newest first, the default).
     sort: Option<String>,
+}
+
+fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|date| date.and_hms_opt(0, 0, 0))
+        .map(|midnight| midnight.and_utc())
+        .ok_or_else(|| {
+            ApiError::invalid(field, format!("{field} «{text}» must be a date (2026-11-22) or an RFC 3339 time"))
+        })
 }
 
 #[derive(Debug, Serialize, FromRow)]
@@ -70,8 +85,8 @@ async fn list(
     ))
     .bind(&query.action)
     .bind(&query.actor)
-    .bind(query.from)
-    .bind(query.to)
+    .bind(query.from.as_deref().map(|t| parse_time("from", t)).transpose()?)
+    .bind(query.to.as_deref().map(|t| parse_time("to", t)).transpose()?)
     .bind(limit)
     .fetch_all(&state.pool)
     .await?;
