@@ -7,13 +7,15 @@
 //!
 //! Environment: `WANGGE_BENCH_URL` (required; loopback addresses only), `WANGGE_BENCH_REQUESTS`
 //! (2000 per run), `WANGGE_BENCH_CLIENTS` (8), `WANGGE_BENCH_SEED` (42),
-//! `WANGGE_BENCH_MAX_SECS` (300: a run stops sending after that long). Under
-//! `cargo test --benches` (no `--bench` argument) it does nothing.
+//! `WANGGE_BENCH_MAX_SECS` (300: a run stops sending after that long). When the service wants a
+//! signed-in user: `WANGGE_BENCH_TOKEN` (sent as `Authorization: Bearer`), or
+//! `WANGGE_BENCH_USER` and `WANGGE_BENCH_PASSWORD` (signed in with `POST /api/v1/session`).
+//! Under `cargo test --benches` (no `--bench` argument) it does nothing.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper::{Request, StatusCode, header};
@@ -53,6 +55,8 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 struct Target {
     authority: String,
     address: SocketAddr,
+    /// `Authorization` header value, once signed in.
+    authorization: Option<String>,
 }
 
 /// `http://HOST:PORT[/]` on a loopback address, or an error.
@@ -71,12 +75,13 @@ async fn target(url: &str) -> Result<Target, Error> {
     if !address.ip().is_loopback() {
         return Err(format!("{authority} is {address}: this benchmark only sends to loopback addresses").into());
     }
-    Ok(Target { authority: authority.to_owned(), address })
+    Ok(Target { authority: authority.to_owned(), address, authorization: None })
 }
 
 struct Client {
-    sender: SendRequest<Empty<Bytes>>,
+    sender: SendRequest<Full<Bytes>>,
     authority: String,
+    authorization: Option<String>,
 }
 
 impl Client {
@@ -89,12 +94,28 @@ impl Client {
                 eprintln!("connection closed with an error: {error}");
             }
         });
-        Ok(Client { sender, authority: target.authority.clone() })
+        Ok(Client { sender, authority: target.authority.clone(), authorization: target.authorization.clone() })
     }
 
     /// GET `path` on the keep-alive connection; the status and the whole body.
     async fn get(&mut self, path: &str) -> Result<(StatusCode, Bytes), Error> {
-        let request = Request::get(path).header(header::HOST, &self.authority).body(Empty::new())?;
+        self.send(Request::get(path), path, Bytes::new()).await
+    }
+
+    async fn send(
+        &mut self,
+        request: hyper::http::request::Builder,
+        path: &str,
+        body: Bytes,
+    ) -> Result<(StatusCode, Bytes), Error> {
+        let mut request = request.header(header::HOST, &self.authority);
+        if let Some(authorization) = &self.authorization {
+            request = request.header(header::AUTHORIZATION, authorization);
+        }
+        if !body.is_empty() {
+            request = request.header(header::CONTENT_TYPE, "application/json");
+        }
+        let request = request.body(Full::new(body))?;
         let exchange = async {
             self.sender.ready().await?;
             let response = self.sender.send_request(request).await?;
@@ -108,6 +129,32 @@ impl Client {
     }
 }
 
+/// The `Authorization` header to send, from `WANGGE_BENCH_TOKEN` or by signing in as
+/// `WANGGE_BENCH_USER`; None when neither is set.
+async fn sign_in(target: &Target) -> Result<Option<String>, Error> {
+    if let Ok(token) = std::env::var("WANGGE_BENCH_TOKEN") {
+        println!("authenticated with WANGGE_BENCH_TOKEN: every request also looks up its session");
+        return Ok(Some(format!("Bearer {token}")));
+    }
+    let Ok(username) = std::env::var("WANGGE_BENCH_USER") else { return Ok(None) };
+    let password =
+        std::env::var("WANGGE_BENCH_PASSWORD").map_err(|_| "WANGGE_BENCH_USER needs WANGGE_BENCH_PASSWORD")?;
+    let mut client = Client::connect(target).await?;
+    let body = serde_json::json!({ "username": username, "password": password }).to_string();
+    let started = Instant::now();
+    let (status, answer) = client.send(Request::post("/api/v1/session"), "/api/v1/session", body.into()).await?;
+    if status != StatusCode::OK {
+        return Err(format!("signing in as {username}: {status} {}", String::from_utf8_lossy(&answer)).into());
+    }
+    let answer: serde_json::Value = serde_json::from_slice(&answer)?;
+    let token = answer["token"].as_str().ok_or("the sign-in answer has no token")?;
+    println!(
+        "signed in as {username} in {:.0} ms: every request also looks up its session (Authorization: Bearer)",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    Ok(Some(format!("Bearer {token}")))
+}
+
 /// A community's [min lon, min lat, max lon, max lat].
 type Bbox = [f64; 4];
 
@@ -116,13 +163,19 @@ async fn bench(url: &str) -> Result<(), Error> {
     let clients: usize = env_or::<usize>("WANGGE_BENCH_CLIENTS", 8).max(1);
     let seed: u64 = env_or("WANGGE_BENCH_SEED", 42);
     let max_run = Duration::from_secs(env_or("WANGGE_BENCH_MAX_SECS", 300));
-    let target = target(url).await?;
+    let mut target = target(url).await?;
+    target.authorization = sign_in(&target).await?;
 
     let mut client = Client::connect(&target).await?;
     let started = Instant::now();
     let (status, body) = client.get("/api/v1/communities").await?;
     if status != StatusCode::OK {
-        return Err(format!("/api/v1/communities answered {status}").into());
+        let hint = if status == StatusCode::UNAUTHORIZED {
+            " (set WANGGE_BENCH_USER and WANGGE_BENCH_PASSWORD, or WANGGE_BENCH_TOKEN)"
+        } else {
+            ""
+        };
+        return Err(format!("/api/v1/communities answered {status}{hint}: {}", String::from_utf8_lossy(&body)).into());
     }
     let list: serde_json::Value = serde_json::from_slice(&body)?;
     let mut buildings = 0;

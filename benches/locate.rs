@@ -6,6 +6,10 @@
 //! uniform random points over the demo's extent, then each kind alone, then all cores at once.
 //! Lines starting with `bench:` are the figures `scripts/bench` gathers into its summary.
 //!
+//! The machine may be shared: besides wall time every run reads the thread's own CPU time
+//! (`/proc/thread-self/stat`, 10 ms ticks), and "per core" figures are lookups per CPU-second,
+//! so other processes taking the core do not count against the index.
+//!
 //! Environment: `WANGGE_BENCH_COMMUNITIES` (2000), `WANGGE_BENCH_LOOKUPS` (2000000),
 //! `WANGGE_BENCH_SEED` (42). Under `cargo test --benches` (no `--bench` argument) it does nothing.
 
@@ -132,34 +136,43 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let started = Instant::now();
     let chunk = samples.len().div_ceil(threads);
-    let hits: usize = std::thread::scope(|scope| {
-        let handles: Vec<_> = samples.chunks(chunk).map(|part| scope.spawn(|| run(&index, part).hits())).collect();
-        handles.into_iter().map(|h| h.join().expect("a lookup thread panicked")).sum()
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = samples.chunks(chunk).map(|part| scope.spawn(|| run(&index, part))).collect();
+        handles.into_iter().map(|h| h.join().expect("a lookup thread panicked")).collect()
     });
     let elapsed = started.elapsed();
-    black_box(hits);
+    let cpu: Duration = runs.iter().map(Run::busy).sum();
+    black_box(runs.iter().map(Run::hits).sum::<usize>());
     println!(
-        "{threads} threads, mixed: {:.0} lookups/s in all ({:.0} per thread)",
+        "{threads} threads, mixed: {:.0} lookups/s in all (wall), {:.0} lookups per CPU-second",
         samples.len() as f64 / elapsed.as_secs_f64(),
-        samples.len() as f64 / elapsed.as_secs_f64() / threads as f64
+        samples.len() as f64 / cpu.as_secs_f64()
     );
 
-    let per_core = mixed.per_second();
+    let per_core = mixed.per_cpu_second();
     println!(
-        "bench: locate mixed 50/50, 1 thread: {:.0} lookups/s per core, {:.0} ns/lookup, hit rate {:.1} % ({} lookups)",
+        "bench: locate mixed 50/50, 1 thread: {:.0} lookups/s per core, {:.0} ns/lookup of CPU time \
+         ({:.0} lookups/s, {:.0} ns wall; the thread had the core {:.0} % of the time), hit rate {:.1} % ({} lookups)",
         per_core,
+        mixed.cpu_ns_per_lookup(),
+        mixed.per_second(),
         mixed.ns_per_lookup(),
+        mixed.on_cpu() * 100.0,
         mixed.hit_rate() * 100.0,
         mixed.lookups
     );
     println!(
-        "bench: locate inside-only {:.0} ns/lookup, random-only {:.0} ns/lookup (hit rates {:.1} %, {:.1} %)",
-        inside_run.ns_per_lookup(),
-        random_run.ns_per_lookup(),
+        "bench: locate inside-only {:.0} ns/lookup, random-only {:.0} ns/lookup of CPU time (hit rates {:.1} %, {:.1} %)",
+        inside_run.cpu_ns_per_lookup(),
+        random_run.cpu_ns_per_lookup(),
         inside_run.hit_rate() * 100.0,
         random_run.hit_rate() * 100.0
     );
-    println!("bench: locate {threads} threads: {:.0} lookups/s in all", samples.len() as f64 / elapsed.as_secs_f64());
+    println!(
+        "bench: locate {threads} threads: {:.0} lookups/s in all (wall, {})",
+        samples.len() as f64 / elapsed.as_secs_f64(),
+        load_average()
+    );
     println!(
         "bench: locate aim ≥ {:.0} lookups/s per core: {}",
         AIM_PER_CORE,
@@ -172,6 +185,18 @@ struct Run {
     inside: usize,
     nearest: usize,
     elapsed: Duration,
+    /// CPU time of the thread during the run, when /proc tells it.
+    cpu: Option<Duration>,
+}
+
+/// CPU time (user + system) of the calling thread so far, from `/proc/thread-self/stat`.
+fn thread_cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses: state is field 3,
+    // utime field 14 and stime field 15, in clock ticks (USER_HZ, 100 on Linux).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 impl Run {
@@ -187,10 +212,25 @@ impl Run {
     fn ns_per_lookup(&self) -> f64 {
         self.elapsed.as_nanos() as f64 / self.lookups.max(1) as f64
     }
+    /// CPU time, or wall time where /proc does not tell.
+    fn busy(&self) -> Duration {
+        self.cpu.filter(|cpu| !cpu.is_zero()).unwrap_or(self.elapsed)
+    }
+    fn per_cpu_second(&self) -> f64 {
+        self.lookups as f64 / self.busy().as_secs_f64()
+    }
+    fn cpu_ns_per_lookup(&self) -> f64 {
+        self.busy().as_nanos() as f64 / self.lookups.max(1) as f64
+    }
+    /// Share of the wall time the thread was on a core.
+    fn on_cpu(&self) -> f64 {
+        (self.busy().as_secs_f64() / self.elapsed.as_secs_f64()).min(1.0)
+    }
 }
 
 fn run(index: &LocateIndex, samples: &[Sample]) -> Run {
     let (mut inside, mut nearest) = (0, 0);
+    let cpu_before = thread_cpu_time();
     let started = Instant::now();
     for s in samples {
         match black_box(index.locate(black_box(s.lon), black_box(s.lat), RADIUS_M)) {
@@ -199,18 +239,31 @@ fn run(index: &LocateIndex, samples: &[Sample]) -> Run {
             None => {}
         }
     }
-    Run { lookups: samples.len(), inside, nearest, elapsed: started.elapsed() }
+    let elapsed = started.elapsed();
+    let cpu = thread_cpu_time().zip(cpu_before).map(|(after, before)| after.saturating_sub(before));
+    Run { lookups: samples.len(), inside, nearest, elapsed, cpu }
 }
 
 fn report(name: &str, run: &Run) {
     println!(
-        "{name:<17} {:>9} lookups in {:.3} s: {:>9.0} lookups/s, {:>6.0} ns/lookup; inside {:.1} %, nearest ≤ {RADIUS_M} m {:.1} %, none {:.1} %",
+        "{name:<17} {:>9} lookups in {:.3} s wall, {:.2} s CPU: {:>9.0} lookups/s per core, {:>6.0} ns/lookup \
+         (wall {:.0} ns); inside {:.1} %, nearest ≤ {RADIUS_M} m {:.1} %, none {:.1} %",
         run.lookups,
         run.elapsed.as_secs_f64(),
-        run.per_second(),
+        run.busy().as_secs_f64(),
+        run.per_cpu_second(),
+        run.cpu_ns_per_lookup(),
         run.ns_per_lookup(),
         run.inside as f64 * 100.0 / run.lookups.max(1) as f64,
         run.nearest as f64 * 100.0 / run.lookups.max(1) as f64,
         (run.lookups - run.hits()) as f64 * 100.0 / run.lookups.max(1) as f64,
     );
+}
+
+/// The machine's load average, to read the wall-clock figures by.
+fn load_average() -> String {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let first: Vec<&str> = load.split_whitespace().take(3).collect();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("load average {} on {cores} cores", first.join(" "))
 }

@@ -85,6 +85,10 @@ async fn each_role_sees_and_does_only_what_its_role_and_area_allow() {
             let (status, body) = app.json("/api/v1/locate?lon=114.4002&lat=30.50009").await;
             assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "nothing_here"), "{role} over {area}");
         }
+        let t = wangge::spatial::tile::TileId::containing(114.4002, 30.50009, 15);
+        let (status, tile) = app.get(&format!("/tiles/buildings/{}/{}/{}.mvt", t.z, t.x, t.y)).await;
+        let carries = tile.windows("3栋".len()).any(|w| w == "3栋".as_bytes());
+        assert_eq!((status, carries), (StatusCode::OK, sees_building), "{role} over {area}: the building in the tile");
         for uri in ["/api/v1/users", "/api/v1/audit"] {
             let (status, body) = app.json(uri).await;
             let expected = if manages { StatusCode::OK } else { StatusCode::FORBIDDEN };
