@@ -12,6 +12,9 @@
 //! `WANGGE_BENCH_USER` and `WANGGE_BENCH_PASSWORD` (signed in with `POST /api/v1/session`).
 //! Under `cargo test --benches` (no `--bench` argument) it does nothing.
 
+mod common;
+
+use common::env_or;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -25,13 +28,6 @@ use rand_chacha::ChaCha8Rng;
 use wangge::spatial::tile::TileId;
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    match std::env::var(name) {
-        Ok(text) => text.parse().unwrap_or_else(|_| panic!("{name}={text} is not a valid number")),
-        Err(_) => default,
-    }
-}
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {

@@ -13,6 +13,9 @@
 //! Environment: `WANGGE_BENCH_COMMUNITIES` (2000), `WANGGE_BENCH_LOOKUPS` (2000000),
 //! `WANGGE_BENCH_SEED` (42). Under `cargo test --benches` (no `--bench` argument) it does nothing.
 
+mod common;
+
+use common::env_or;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -38,13 +41,6 @@ struct Sample {
     lon: f64,
     lat: f64,
     kind: Kind,
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    match std::env::var(name) {
-        Ok(text) => text.parse().unwrap_or_else(|_| panic!("{name}={text} is not a valid number")),
-        Err(_) => default,
-    }
 }
 
 fn main() {
