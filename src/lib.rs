@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod grids;
 pub mod http;
 pub mod import;
 pub mod places;
