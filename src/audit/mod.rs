@@ -27,6 +27,13 @@ pub struct Event<'a> {
     pub summary: Value,
 }
 
+impl<'a> Event<'a> {
+    /// An event about one user account: sign-in, lockout, password change, …
+    pub fn on_user(action: &'a str, user_id: i64, summary: Value) -> Self {
+        Event { action, object_type: Some("user"), object_id: Some(user_id.to_string()), summary }
+    }
+}
+
 pub async fn record(db: impl PgExecutor<'_>, actor: &Actor, event: Event<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into audit_log (actor_id, actor_name, action, object_type, object_id, summary, client)

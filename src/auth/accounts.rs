@@ -84,12 +84,7 @@ pub async fn create(
         "role": user.role,
         "areas": areas.iter().map(|(kind, id)| serde_json::json!({ "kind": kind, "id": id })).collect::<Vec<_>>(),
     });
-    audit::record(
-        &mut *conn,
-        actor,
-        Event { action: "user.create", object_type: Some("user"), object_id: Some(id.to_string()), summary },
-    )
-    .await?;
+    audit::record(&mut *conn, actor, Event::on_user("user.create", id, summary)).await?;
     Ok(id)
 }
 

@@ -97,12 +97,7 @@ async fn login(
         let locked = if user.disabled { None } else { store::record_failure(&mut *tx, user.id).await? };
         audit::record(&mut *tx, &actor, failed(if user.disabled { "disabled" } else { "wrong password" })).await?;
         if let Some(until) = locked {
-            let event = Event {
-                action: "user.locked",
-                object_type: Some("user"),
-                object_id: Some(user.id.to_string()),
-                summary: json!({ "until": until }),
-            };
+            let event = Event::on_user("user.locked", user.id, json!({ "until": until }));
             audit::record(&mut *tx, &actor, event).await?;
         }
         tx.commit().await?;
@@ -112,17 +107,7 @@ async fn login(
     let mut tx = state.pool.begin().await?;
     store::record_success(&mut *tx, user.id).await?;
     let expires_at = store::create_session(&mut *tx, &token_hash, user.id, state.sessions.hours, client).await?;
-    audit::record(
-        &mut *tx,
-        &actor,
-        Event {
-            action: "session.login",
-            object_type: Some("user"),
-            object_id: Some(user.id.to_string()),
-            summary: json!({}),
-        },
-    )
-    .await?;
+    audit::record(&mut *tx, &actor, Event::on_user("session.login", user.id, json!({}))).await?;
     tx.commit().await?;
     let profile = store::user(&state.pool, user.id).await?.ok_or_else(|| ApiError::internal("the user vanished"))?;
     let cookie = session_cookie(&token, state.sessions.hours * 3600, state.sessions.secure_cookie);
@@ -152,17 +137,7 @@ async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<axum::Js
 async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, ApiError> {
     let mut tx = state.pool.begin().await?;
     store::delete_session(&mut *tx, &user.token_hash).await?;
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        Event {
-            action: "session.logout",
-            object_type: Some("user"),
-            object_id: Some(user.id.to_string()),
-            summary: json!({}),
-        },
-    )
-    .await?;
+    audit::record(&mut *tx, &user.actor(), Event::on_user("session.logout", user.id, json!({}))).await?;
     tx.commit().await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session_cookie("", 0, state.sessions.secure_cookie))])
         .into_response())
@@ -193,17 +168,7 @@ async fn change_password(
     let mut tx = state.pool.begin().await?;
     store::set_password(&mut *tx, user.id, &hash).await?;
     store::delete_other_sessions(&mut *tx, user.id, &user.token_hash).await?;
-    audit::record(
-        &mut *tx,
-        &user.actor(),
-        Event {
-            action: "user.password_change",
-            object_type: Some("user"),
-            object_id: Some(user.id.to_string()),
-            summary: json!({}),
-        },
-    )
-    .await?;
+    audit::record(&mut *tx, &user.actor(), Event::on_user("user.password_change", user.id, json!({}))).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
