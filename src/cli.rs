@@ -51,6 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print_rate(&[summary], started);
         }),
         Command::User(UserCommand::Add { name, role, areas, .. }) => add_user(&database.pool, name, role, areas).await,
+        Command::Grids(command) => crate::grids::cli::run(&database.pool, command).await,
     };
     database.close().await;
     result
@@ -137,7 +138,9 @@ async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
     let follower = buildings.clone().follow_imports(pool.clone());
     check_web_dir(&args.web_dir);
     let sessions = SessionSettings { hours: args.session_hours, secure_cookie: !args.insecure_cookie };
-    let state = http::AppState { pool: pool.clone(), buildings, sessions };
+    let limits = Arc::new(http::limit::Limits::new(args.limits()));
+    let upkeep = limits.clone().spawn_upkeep();
+    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
@@ -146,6 +149,7 @@ async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
     println!("Wangge listening on http://{address}");
     let served = http::serve(listener, app, shutdown).await.context("serving HTTP");
     follower.abort();
+    upkeep.abort();
     served
 }
 

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::role::{AreaSpec, Role};
+use crate::http::limit::{LimitSettings, Rate};
 use crate::import::estimate::{DefaultLevels, HouseholdEstimate};
 use crate::spatial::datum::Crs;
 
@@ -51,6 +52,82 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Grid plans: generate, validate, publish, export.
+    #[command(subcommand)]
+    Grids(GridsCommand),
+}
+
+/// A community by name (or id), or every community.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct CommunityChoice {
+    /// The community's name or id.
+    #[arg(long)]
+    pub community: Option<String>,
+    /// Every community.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GridsCommand {
+    /// Partition a community (or every community) into grids and write each as a draft plan.
+    Generate {
+        #[command(flatten)]
+        which: CommunityChoice,
+        /// Fewest households in a grid.
+        #[arg(long, default_value_t = 300)]
+        min: u32,
+        /// Most households in a grid.
+        #[arg(long, default_value_t = 700)]
+        max: u32,
+        /// Households a grid should have.
+        #[arg(long, default_value_t = 500)]
+        target: u32,
+        /// Same data and seed, same plan.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        note: Option<String>,
+        /// Print one JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a plan's violations (by default the community's newest plan).
+    Validate {
+        #[arg(long, conflicts_with = "community", required_unless_present = "community")]
+        plan: Option<i64>,
+        #[arg(long)]
+        community: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a draft plan in force; refused when it has violations, unless --force.
+    Publish {
+        #[arg(long)]
+        plan: i64,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write a plan's grids as GeoJSON, or its equivalency CSV (by default the community's
+    /// published plan).
+    Export {
+        #[arg(long, conflicts_with = "community", required_unless_present = "community")]
+        plan: Option<i64>,
+        #[arg(long)]
+        community: Option<String>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Geojson)]
+        format: ExportFormat,
+        /// The file to write (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Geojson,
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +167,27 @@ pub struct ServeArgs {
     /// another name than localhost (browsers drop Secure cookies there).
     #[arg(long, env = "WANGGE_INSECURE_COOKIE")]
     pub insecure_cookie: bool,
+    /// Sign-in attempts per client address, as N/PERIOD (`10/min`, `3/10s`, `100/h`): at most N
+    /// at once, refilled at N per period; more answer 429 with Retry-After.
+    #[arg(long, env = "WANGGE_LOGIN_RATE", default_value = "10/min")]
+    pub login_rate: Rate,
+    /// Sign-in attempts per user name, from any address, as N/PERIOD (on top of the lockout).
+    #[arg(long, env = "WANGGE_LOGIN_RATE_USER", default_value = "10/min")]
+    pub login_rate_user: Rate,
+    /// State-changing API requests (creating users, changing passwords, …) per signed-in user,
+    /// as N/PERIOD.
+    #[arg(long, env = "WANGGE_SUBMIT_RATE", default_value = "120/min")]
+    pub submit_rate: Rate,
+}
+
+impl ServeArgs {
+    pub fn limits(&self) -> LimitSettings {
+        LimitSettings {
+            login_per_client: self.login_rate,
+            login_per_username: self.login_rate_user,
+            submissions: self.submit_rate,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

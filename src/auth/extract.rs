@@ -54,8 +54,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token =
-            bearer_token(parts).or_else(|| session_cookie(parts)).ok_or_else(|| unauthenticated("sign in first"))?;
+        let token = request_token(parts).ok_or_else(|| unauthenticated("sign in first"))?;
         let token_hash = token::hash(&token);
         let user = store::session_user(&state.pool, &token_hash)
             .await?
@@ -73,6 +72,11 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 fn unauthenticated(message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
+}
+
+/// The session token a request carries: `Authorization: Bearer …`, else the session cookie.
+pub fn request_token(parts: &Parts) -> Option<String> {
+    bearer_token(parts).or_else(|| session_cookie(parts))
 }
 
 fn bearer_token(parts: &Parts) -> Option<String> {

@@ -1,5 +1,8 @@
 //! Sign-in and accounts over HTTP: `POST/GET/DELETE /api/v1/session`,
-//! `POST /api/v1/session/password`, and for administrators `GET/POST /api/v1/users`.
+//! `POST /api/v1/session/password`, and for administrators `GET/POST /api/v1/users`,
+//! `PATCH /api/v1/users/{id}` (disable, enable) and `POST /api/v1/users/{id}/unlock`.
+//! Sign-ins are rate-limited per client address and per user name, changes per user
+//! (`crate::http::limit`).
 
 use std::net::IpAddr;
 
@@ -8,7 +11,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
@@ -20,13 +23,16 @@ use super::{password, store, token};
 use crate::audit::{self, Actor, Event};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::http::extract::Json;
+use crate::http::extract::{Json, Path};
+use crate::http::limit::Submitter;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/session", post(login).get(me).delete(logout))
         .route("/api/v1/session/password", post(change_password))
         .route("/api/v1/users", get(list_users).post(create_user))
+        .route("/api/v1/users/{id}", patch(update_user))
+        .route("/api/v1/users/{id}/unlock", post(unlock_user))
 }
 
 /// Session settings, from the command line.
@@ -47,10 +53,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     }
 }
 
-#[derive(Deserialize)]
-struct Login {
-    username: String,
-    password: String,
+/// The body of `POST /api/v1/session`.
+#[derive(Debug, Deserialize)]
+pub struct Login {
+    pub username: String,
+    pub password: String,
+}
+
+impl Login {
+    /// Longer than any account's user name or password could be: refused without a lookup.
+    pub fn oversized(&self) -> bool {
+        self.username.len() > 64 || self.password.len() > 4 * password::MAX_LENGTH
+    }
 }
 
 fn invalid_credentials() -> ApiError {
@@ -62,6 +76,8 @@ async fn login(
     Client(client): Client,
     Json(body): Json<Login>,
 ) -> Result<Response, ApiError> {
+    // Before anything is looked up or written: a refused attempt changes nothing stored.
+    state.limits.check_login(client, &body.username)?;
     let attempt = Actor { id: None, name: Some(body.username.chars().take(64).collect()), client };
     let failed = |reason: &'static str| Event {
         action: "session.login_failed",
@@ -69,7 +85,7 @@ async fn login(
         object_id: None,
         summary: json!({ "reason": reason }),
     };
-    if body.username.len() > 64 || body.password.len() > 4 * password::MAX_LENGTH {
+    if body.oversized() {
         audit::record(&state.pool, &attempt, failed("oversized")).await?;
         return Err(invalid_credentials());
     }
@@ -92,7 +108,16 @@ async fn login(
         )
         .with_details(json!({ "until": until })));
     }
-    if user.disabled || !matches {
+    if user.disabled && matches {
+        // Only the right password learns that the account is disabled.
+        audit::record(&state.pool, &actor, failed("disabled")).await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_disabled",
+            "this account is disabled; ask an administrator to enable it",
+        ));
+    }
+    if !matches {
         let mut tx = state.pool.begin().await?;
         let locked = if user.disabled { None } else { store::record_failure(&mut *tx, user.id).await? };
         audit::record(&mut *tx, &actor, failed(if user.disabled { "disabled" } else { "wrong password" })).await?;
@@ -151,7 +176,7 @@ struct PasswordChange {
 
 async fn change_password(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Submitter(user): Submitter,
     Json(body): Json<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     let found =
@@ -178,7 +203,7 @@ async fn list_users(
     user: CurrentUser,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
     user.require_admin()?;
-    Ok(axum::Json(json!({ "users": store::users(&state.pool).await? })))
+    Ok(axum::Json(json!({ "users": store::users_within(&state.pool, &user.communities).await? })))
 }
 
 #[derive(Deserialize)]
@@ -193,7 +218,7 @@ struct CreateUser {
 
 async fn create_user(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Submitter(user): Submitter,
     Json(body): Json<CreateUser>,
 ) -> Result<Response, ApiError> {
     user.require_admin()?;
@@ -219,4 +244,68 @@ async fn create_user(
     tx.commit().await?;
     let profile = store::user(&state.pool, id).await?;
     Ok((StatusCode::CREATED, axum::Json(json!({ "user": profile }))).into_response())
+}
+
+/// `PATCH /api/v1/users/{id}`: what an administrator may change of an account.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserChange {
+    disabled: bool,
+}
+
+fn no_such_user() -> ApiError {
+    ApiError::not_found("no such user")
+}
+
+/// Disables or enables an account within the administrator's area. Disabling ends the user's
+/// sessions and refuses their sign-ins; asking for the state the account is in changes nothing.
+async fn update_user(
+    State(state): State<AppState>,
+    Submitter(admin): Submitter,
+    Path(id): Path<i64>,
+    Json(change): Json<UserChange>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    admin.require_admin()?;
+    let mut tx = state.pool.begin().await?;
+    let before = store::managed_user(&mut *tx, id, &admin.communities).await?.ok_or_else(no_such_user)?;
+    if change.disabled && id == admin.id {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "you may not disable your own account")
+            .with_details(json!({ "field": "disabled" })));
+    }
+    if before.disabled != change.disabled {
+        store::set_disabled(&mut *tx, id, change.disabled).await?;
+        let (action, ended) = if change.disabled {
+            ("user.disable", store::delete_sessions(&mut *tx, id).await?)
+        } else {
+            ("user.enable", 0)
+        };
+        let summary = json!({ "username": before.username, "sessions_ended": ended });
+        audit::record(&mut *tx, &admin.actor(), Event::on_user(action, id, summary)).await?;
+    }
+    tx.commit().await?;
+    let profile = store::user(&state.pool, id).await?.ok_or_else(no_such_user)?;
+    Ok(axum::Json(json!({ "user": profile })))
+}
+
+/// Clears an account's failed sign-ins and lock, within the administrator's area.
+async fn unlock_user(
+    State(state): State<AppState>,
+    Submitter(admin): Submitter,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    admin.require_admin()?;
+    let mut tx = state.pool.begin().await?;
+    let before = store::managed_user(&mut *tx, id, &admin.communities).await?.ok_or_else(no_such_user)?;
+    if before.failed_logins != 0 || before.locked_until.is_some() {
+        store::record_success(&mut *tx, id).await?;
+        let summary = json!({
+            "username": before.username,
+            "failed_logins": before.failed_logins,
+            "until": before.locked_until,
+        });
+        audit::record(&mut *tx, &admin.actor(), Event::on_user("user.unlock", id, summary)).await?;
+    }
+    tx.commit().await?;
+    let profile = store::user(&state.pool, id).await?.ok_or_else(no_such_user)?;
+    Ok(axum::Json(json!({ "user": profile })))
 }

@@ -52,12 +52,59 @@ const USER_COLUMNS: &str = "u.id, u.username, u.role, u.disabled, u.locked_until
               left join communities c on c.id = a.community_id
               where a.user_id = u.id), '[]') as areas";
 
-pub async fn users(db: impl PgExecutor<'_>) -> Result<Vec<User>, sqlx::Error> {
-    sqlx::query_as(&format!("select {USER_COLUMNS} from users u order by lower(u.username)")).fetch_all(db).await
+/// Whether user `u` lies within the communities `$1` (a bigint[]): each of its areas does (a
+/// sub-district when all its communities do, as `accounts::create` decides). A user with no
+/// area lies within any.
+const WITHIN: &str = "not exists (
+    select 1 from user_areas a
+    where a.user_id = u.id
+      and not coalesce(a.community_id = any($1), false)
+      and not (a.district_id is not null
+               and exists (select 1 from communities c where c.district_id = a.district_id)
+               and not exists (select 1 from communities c where c.district_id = a.district_id and c.id <> all($1))))";
+
+/// The users an administrator acting in `allowed` communities manages: those within them.
+pub async fn users_within(db: impl PgExecutor<'_>, allowed: &[i64]) -> Result<Vec<User>, sqlx::Error> {
+    sqlx::query_as(&format!("select {USER_COLUMNS} from users u where {WITHIN} order by lower(u.username)"))
+        .bind(allowed)
+        .fetch_all(db)
+        .await
 }
 
 pub async fn user(db: impl PgExecutor<'_>, id: i64) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as(&format!("select {USER_COLUMNS} from users u where u.id = $1")).bind(id).fetch_optional(db).await
+}
+
+/// What an administrator changes of an account, as it was, locked for the change.
+#[derive(Debug, FromRow)]
+pub struct ManagedUser {
+    pub id: i64,
+    pub username: String,
+    pub disabled: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// User `id` when it lies within the `allowed` communities (else `None`, as if it did not
+/// exist), its row locked until the transaction ends.
+pub async fn managed_user(
+    conn: &mut PgConnection,
+    id: i64,
+    allowed: &[i64],
+) -> Result<Option<ManagedUser>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "select u.id, u.username, u.disabled, u.failed_logins, u.locked_until from users u
+         where u.id = $2 and {WITHIN} for update"
+    ))
+    .bind(allowed)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn set_disabled(db: impl PgExecutor<'_>, user_id: i64, disabled: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("update users set disabled = $2 where id = $1").bind(user_id).bind(disabled).execute(db).await?;
+    Ok(())
 }
 
 /// Why an area could not be given.
@@ -148,6 +195,7 @@ pub async fn record_failure(db: impl PgExecutor<'_>, user_id: i64) -> Result<Opt
     .await
 }
 
+/// Clears the failed sign-ins and the lock (a sign-in, or an administrator's unlock).
 pub async fn record_success(db: impl PgExecutor<'_>, user_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("update users set failed_logins = 0, locked_until = null where id = $1")
         .bind(user_id)
@@ -187,6 +235,11 @@ pub async fn create_session(
 pub async fn delete_session(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<(), sqlx::Error> {
     sqlx::query("delete from sessions where token_hash = $1").bind(token_hash).execute(db).await?;
     Ok(())
+}
+
+/// Ends every session of a user; returns how many there were.
+pub async fn delete_sessions(db: impl PgExecutor<'_>, user_id: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("delete from sessions where user_id = $1").bind(user_id).execute(db).await?.rows_affected())
 }
 
 /// Ends every other session of a user (after a password change).

@@ -1,8 +1,9 @@
 //! The HTTP service: router assembly (one router per domain room), shared state, static pages,
-//! limits, tracing, and graceful shutdown.
+//! body and rate limits, tracing, and graceful shutdown.
 
 pub mod error;
 pub mod extract;
+pub mod limit;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub buildings: Arc<BuildingIndex>,
     pub sessions: SessionSettings,
+    pub limits: Arc<limit::Limits>,
 }
 
 /// Everything the service answers: the API (unknown API paths get a JSON 404), vector tiles,
@@ -36,6 +38,7 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
         .merge(crate::auth::routes::routes())
         .merge(crate::audit::routes::routes())
         .merge(crate::places::routes::routes())
+        .merge(crate::grids::routes::routes())
         .route("/api/{*rest}", any(|| async { ApiError::not_found("no such API endpoint") }))
         .nest_service("/vendor/maplibre-gl", maplibre)
         .fallback_service(ServeDir::new(web_dir))

@@ -266,3 +266,175 @@ async fn the_audit_log_filters_by_bound_values_allows_only_known_sorts_and_canno
     let erase = sqlx::query("delete from audit_log").execute(&app.pool).await.expect_err("refused");
     assert!(erase.to_string().contains("append-only"), "{erase}");
 }
+
+async fn user_id(app: &App, username: &str) -> i64 {
+    sqlx::query_scalar("select id from users where username = $1")
+        .bind(username)
+        .fetch_one(&app.pool)
+        .await
+        .expect("the user")
+}
+
+/// The actions logged about user `id`, oldest first.
+async fn logged_on_user(app: &App, id: i64) -> Vec<String> {
+    sqlx::query_scalar("select action from audit_log where object_type = 'user' and object_id = $1 order by id")
+        .bind(id.to_string())
+        .fetch_all(&app.pool)
+        .await
+        .expect("the log")
+}
+
+#[tokio::test]
+async fn an_admin_disables_an_account_which_ends_its_sessions_and_refuses_its_sign_ins_then_enables_it() {
+    let mut app = App::with(&[small_place()]).await;
+    app.add_user("wang", Role::Inspector, &["community:光谷社区"]).await;
+    let wang = user_id(&app, "wang").await;
+    let admin = app.token.clone();
+    app.sign_in("wang").await;
+    let wang_session = std::mem::replace(&mut app.token, admin.clone());
+
+    for replay in [false, true] {
+        let (status, body) = app.patch_json(&format!("/api/v1/users/{wang}"), &json!({ "disabled": true })).await;
+        assert_eq!((status, body["user"]["disabled"].as_bool()), (StatusCode::OK, Some(true)), "replay {replay}: {body}");
+        assert_eq!(body["user"]["username"], "wang");
+    }
+    let sessions: i64 = sqlx::query_scalar("select count(*) from sessions where user_id = $1")
+        .bind(wang)
+        .fetch_one(&app.pool)
+        .await
+        .expect("counts");
+    assert_eq!(sessions, 0, "the user's sessions are ended");
+    app.token = wang_session;
+    let (status, body) = app.json("/api/v1/session").await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+
+    app.token = None;
+    let (status, body) = app.post_json("/api/v1/session", &json!({ "username": "wang", "password": PASSWORD })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "account_disabled"), "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| m.contains("disabled")), "{body}");
+    let (status, body) =
+        app.post_json("/api/v1/session", &json!({ "username": "wang", "password": "not the password" })).await;
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+        "a wrong password does not learn that the account is disabled"
+    );
+
+    app.token = admin;
+    for replay in [false, true] {
+        let (status, body) = app.patch_json(&format!("/api/v1/users/{wang}"), &json!({ "disabled": false })).await;
+        assert_eq!((status, body["user"]["disabled"].as_bool()), (StatusCode::OK, Some(false)), "replay {replay}: {body}");
+    }
+    app.sign_in("wang").await;
+    assert_eq!(
+        logged_on_user(&app, wang).await.iter().filter(|a| a.starts_with("user.")).collect::<Vec<_>>(),
+        ["user.create", "user.disable", "user.enable"],
+        "one entry per change; replays change nothing"
+    );
+    let summary: Value = sqlx::query_scalar("select summary from audit_log where action = 'user.disable'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("the entry");
+    assert_eq!((summary["username"].as_str(), summary["sessions_ended"].as_i64()), (Some("wang"), Some(1)));
+}
+
+#[tokio::test]
+async fn an_admin_unlocks_a_locked_account() {
+    let mut app = App::with(&[small_place()]).await;
+    app.add_user("wang", Role::Inspector, &["community:光谷社区"]).await;
+    let wang = user_id(&app, "wang").await;
+    let admin = app.token.take();
+    for _ in 0..5 {
+        app.post_json("/api/v1/session", &json!({ "username": "wang", "password": "not the password" })).await;
+    }
+    let (status, body) = app.post_json("/api/v1/session", &json!({ "username": "wang", "password": PASSWORD })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "account_locked"), "{body}");
+
+    app.token = admin;
+    let (_, list) = app.json("/api/v1/users").await;
+    let listed = list["users"].as_array().and_then(|u| u.iter().find(|u| u["username"] == "wang")).cloned();
+    assert!(listed.is_some_and(|u| u["locked_until"].is_string()), "the list shows the lock: {list}");
+    for replay in [false, true] {
+        let (status, body) = app.post_json(&format!("/api/v1/users/{wang}/unlock"), &Value::Null).await;
+        assert_eq!((status, body["user"]["locked_until"].is_null()), (StatusCode::OK, true), "replay {replay}: {body}");
+    }
+    let (failed, locked): (i32, bool) =
+        sqlx::query_as("select failed_logins, locked_until is not null from users where id = $1")
+            .bind(wang)
+            .fetch_one(&app.pool)
+            .await
+            .expect("the user");
+    assert_eq!((failed, locked), (0, false));
+    app.sign_in("wang").await;
+    let log = logged_on_user(&app, wang).await;
+    assert_eq!(log.iter().filter(|a| *a == "user.unlock").count(), 1, "{log:?}");
+    let summary: Value = sqlx::query_scalar("select summary from audit_log where action = 'user.unlock'")
+        .fetch_one(&app.pool)
+        .await
+        .expect("the entry");
+    assert!(summary["until"].is_string(), "the entry says until when it was locked: {summary}");
+}
+
+#[tokio::test]
+async fn only_admins_manage_accounts_and_only_within_their_area() {
+    let mut app = App::with(&[two_communities()]).await;
+    for (name, role, area) in [
+        ("wang", Role::Inspector, "community:光谷社区"),
+        ("li_na", Role::Inspector, "community:关南社区"),
+        ("boss", Role::Leader, "district:关山街道"),
+        ("small_admin", Role::Admin, "community:光谷社区"),
+        ("planner", Role::Planner, "community:光谷社区"),
+    ] {
+        app.add_user(name, role, &[area]).await;
+    }
+    let id = |name: &'static str| {
+        let app = &app;
+        async move { user_id(app, name).await }
+    };
+    let (wang, li, boss, admin1) = (id("wang").await, id("li_na").await, id("boss").await, id("admin1").await);
+    let disable = json!({ "disabled": true });
+
+    app.sign_in("planner").await;
+    let (status, body) = app.patch_json(&format!("/api/v1/users/{wang}"), &disable).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "forbidden"), "{body}");
+    let (status, body) = app.post_json(&format!("/api/v1/users/{wang}/unlock"), &Value::Null).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "forbidden"), "{body}");
+
+    app.sign_in("small_admin").await;
+    for (other, who) in [(li, "in another community"), (boss, "over the whole sub-district"), (admin1, "above")] {
+        let (status, body) = app.patch_json(&format!("/api/v1/users/{other}"), &disable).await;
+        assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"), "{who}: {body}");
+        let (status, body) = app.post_json(&format!("/api/v1/users/{other}/unlock"), &Value::Null).await;
+        assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"), "{who}: {body}");
+    }
+    let (_, list) = app.json("/api/v1/users").await;
+    let mut listed: Vec<&str> =
+        list["users"].as_array().expect("users").iter().filter_map(|u| u["username"].as_str()).collect();
+    listed.sort_unstable();
+    assert_eq!(listed, ["planner", "small_admin", "wang"], "the list holds the users within the admin's area");
+    let (status, body) = app.patch_json(&format!("/api/v1/users/{wang}"), &disable).await;
+    assert_eq!((status, body["user"]["disabled"].as_bool()), (StatusCode::OK, Some(true)), "{body}");
+
+    app.sign_in("admin1").await;
+    let (status, body) = app.patch_json("/api/v1/users/999999", &disable).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"), "{body}");
+    let (status, body) = app.post_json("/api/v1/users/999999/unlock", &Value::Null).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"), "{body}");
+    let (status, body) = app.patch_json("/api/v1/users/abc", &disable).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_path"), "{body}");
+    for bad in [json!({ "disabled": true, "role": "admin" }), json!({ "disabled": "yes" }), json!({})] {
+        let (status, body) = app.patch_json(&format!("/api/v1/users/{li}"), &bad).await;
+        assert_eq!((status.is_client_error(), error_code(&body)), (true, "invalid_json"), "{bad}: {body}");
+    }
+    let (status, body) = app.patch_json(&format!("/api/v1/users/{admin1}"), &disable).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "forbidden"), "not oneself: {body}");
+
+    let disabled: Vec<String> =
+        sqlx::query_scalar("select username from users where disabled order by username")
+            .fetch_all(&app.pool)
+            .await
+            .expect("users");
+    assert_eq!(disabled, ["wang"], "every refused request left its account as it was");
+    let (_, me) = app.json("/api/v1/session").await;
+    assert_eq!(me["user"]["username"], "admin1", "the admin is still signed in");
+}

@@ -13,6 +13,7 @@ use wangge::audit::Actor;
 use wangge::auth::accounts::{self, NewUser};
 use wangge::auth::role::Role;
 use wangge::auth::routes::SessionSettings;
+use wangge::http::limit::{LimitSettings, Limits};
 use wangge::http::{AppState, router};
 use wangge::import::dataset::{BuildingRecord, CommunityRecord, Dataset, EstateRecord, UnitRecord};
 use wangge::import::{self, Target};
@@ -70,15 +71,26 @@ pub struct App {
 }
 
 impl App {
-    /// The service over these datasets, signed in as an administrator of 关山街道.
+    /// The service over these datasets, signed in as an administrator of 关山街道, with rate
+    /// limits that the tests do not reach.
     pub async fn with(datasets: &[Dataset]) -> App {
+        let generous = "1000/min".parse().expect("a rate");
+        let limits = LimitSettings { login_per_client: generous, login_per_username: generous, submissions: generous };
+        App::with_limits(datasets, limits).await
+    }
+
+    /// The service over these datasets with these rate limits, signed in as an administrator of
+    /// 关山街道 (one sign-in counted).
+    pub async fn with_limits(datasets: &[Dataset], limits: LimitSettings) -> App {
         let pool = test_db().await;
         let target = Target { district: "关山街道".into(), community: None };
         import::store(&pool, datasets, &target, &ProgressBar::hidden()).await.expect("stores");
         let buildings = Arc::new(BuildingIndex::default());
         buildings.reload(&pool).await.expect("indexes");
         let sessions = SessionSettings { hours: 12, secure_cookie: true };
-        let router = router(AppState { pool: pool.clone(), buildings, sessions }, std::path::Path::new("web"), 1 << 20);
+        let limits = Arc::new(Limits::new(limits));
+        let state = AppState { pool: pool.clone(), buildings, sessions, limits };
+        let router = router(state, std::path::Path::new("web"), 1 << 20);
         let mut app = App { router, pool, token: None };
         app.add_user("admin1", Role::Admin, &["district:关山街道"]).await;
         app.sign_in("admin1").await;
@@ -124,8 +136,15 @@ impl App {
     }
 
     pub async fn post_json(&self, uri: &str, body: &Value) -> (StatusCode, Value) {
-        let request = Request::post(uri).header("content-type", "application/json");
-        let (status, answer) = self.send(request, body.to_string()).await;
+        self.send_json(Request::post(uri), uri, body).await
+    }
+
+    pub async fn patch_json(&self, uri: &str, body: &Value) -> (StatusCode, Value) {
+        self.send_json(Request::patch(uri), uri, body).await
+    }
+
+    async fn send_json(&self, request: axum::http::request::Builder, uri: &str, body: &Value) -> (StatusCode, Value) {
+        let (status, answer) = self.send(request.header("content-type", "application/json"), body.to_string()).await;
         (status, as_json(uri, &answer))
     }
 }

@@ -3,6 +3,8 @@
 mod auth;
 mod cli;
 mod cluster;
+mod grids;
 mod harness;
 mod http;
 mod imports;
+mod limits;

@@ -1,12 +1,12 @@
 // The administration page (web/admin.html) against the real service with its default demo, in
 // headless Chromium with no network beyond the local service: demo_admin lists the users,
 // creates one through the form (and sees the service's field errors next to the fields), reads
-// the audit log with its filters; the new user changes their password in the dialog; a planner
-// sees 无权访问.
+// the audit log with its filters; disables, enables and unlocks accounts from their rows; the new
+// user changes their password in the dialog; a planner sees 无权访问.
 //
 // Run from the repo root after `cargo build`:  node --test tests/browser/
 // Leaves screenshots in tests/browser/artifacts/ (admin.png, admin-errors.png, audit.png,
-// password-dialog.png, admin-forbidden.png).
+// admin-locked.png, password-dialog.png, admin-forbidden.png).
 
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -14,7 +14,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { apiCall, apiGet, apiSignIn, signInError, signInForm, submitSignIn } from './accounts.mjs';
+import {
+  apiCall, apiGet, apiSignIn, clockInTestZone, signInError, signInForm, submitSignIn,
+} from './accounts.mjs';
 import { TIMEZONE, launchBrowser, openOfflinePage, unexpectedConsoleErrors } from './browser.mjs';
 import { startServer, withServerLogsOnFailure } from './server.mjs';
 
@@ -246,6 +248,63 @@ describe('administration page', { timeout: 420_000 }, () => {
     await page.getByLabel('截止日期', { exact: true }).fill('');
     await auditRedrawn(page, () => page.getByRole('button', { name: '查询' }).click());
     assert.equal((await auditRows(page)).length, (await apiGet(server, adminToken, '/api/v1/audit?limit=200')).entries.length);
+  }));
+
+  test('禁用, 启用 and 解锁 on a user\'s row change the account, its sessions and its sign-ins', () => withServerLogsOnFailure(server, async () => {
+    const { page } = session;
+    const { leader, inspector } = server.accounts;
+    const row = (name) => page.locator(`#user-rows tr[data-username="${name}"]`);
+    const statusOf = async (name) => (await row(name).locator('td.status').textContent()).trim();
+    const notice = page.locator('#users-status');
+    const signIn = (account) => apiCall(server, null, '/api/v1/session', { method: 'POST', body: account });
+    assert.equal(await row('demo_admin').locator('td.actions button').count(), 0, 'no button on one\'s own row');
+
+    // 禁用: the row says 已停用 and offers 启用; the user's session ends and a sign-in is refused.
+    const leaderSession = (await apiSignIn(server, leader)).token;
+    assert.deepEqual(await row(leader.username).locator('td.actions button').allTextContents(), ['禁用']);
+    await auditRedrawn(page, () => row(leader.username).getByRole('button', { name: '禁用' }).click());
+    assert.equal(await statusOf(leader.username), '已停用');
+    assert.equal((await notice.textContent()).trim(), `已禁用用户 ${leader.username}`);
+    assert.deepEqual(await row(leader.username).locator('td.actions button').allTextContents(), ['启用']);
+    assert.equal((await apiCall(server, leaderSession, '/api/v1/session')).status, 401, 'the session ended');
+    const refused = await signIn(leader);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body?.error?.code, 'account_disabled');
+    let [top] = await auditRows(page);
+    assert.equal(top.action, 'user.disable');
+    assert.deepEqual([top.cells[1], top.cells[3]], ['demo_admin', `用户 ${leader.username}`]);
+    assert.match(top.cells[2], /禁用用户/);
+
+    // 启用: back to 正常, and the user signs in again.
+    await auditRedrawn(page, () => row(leader.username).getByRole('button', { name: '启用' }).click());
+    assert.equal(await statusOf(leader.username), '正常');
+    assert.equal((await notice.textContent()).trim(), `已启用用户 ${leader.username}`);
+    assert.equal((await signIn(leader)).status, 200, 'enabled again');
+    [top] = await auditRows(page);
+    assert.equal(top.action, 'user.enable');
+
+    // 解锁: five wrong passwords through the API lock demo_inspector; its row says until when
+    // and offers 解锁, which lets the right password in again.
+    for (let i = 0; i < 5; i += 1) {
+      const wrong = await signIn({ username: inspector.username, password: `wrong password ${i}` });
+      assert.equal(wrong.status, 401, `attempt ${i}`);
+    }
+    const locked = await signIn(inspector);
+    assert.equal(locked.body?.error?.code, 'account_locked');
+    await page.reload();
+    await waitForAdminReady(page);
+    const until = locked.body.error.details.until;
+    assert.equal(await statusOf(inspector.username), `已锁定至 ${clockInTestZone(until)}`);
+    assert.deepEqual(await row(inspector.username).locator('td.actions button').allTextContents(), ['禁用', '解锁']);
+    await page.screenshot({ path: path.join(artifacts, 'admin-locked.png'), fullPage: true });
+    await auditRedrawn(page, () => row(inspector.username).getByRole('button', { name: '解锁' }).click());
+    assert.equal(await statusOf(inspector.username), '正常');
+    assert.equal((await notice.textContent()).trim(), `已解锁用户 ${inspector.username}`);
+    assert.deepEqual(await row(inspector.username).locator('td.actions button').allTextContents(), ['禁用']);
+    [top] = await auditRows(page);
+    assert.equal(top.action, 'user.unlock');
+    assert.match(top.cells[4], /锁定至/);
+    assert.equal((await signIn(inspector)).status, 200, 'unlocked');
   }));
 
   test('zhang_wei changes the password in the dialog', () => withServerLogsOnFailure(server, async () => {

@@ -63,6 +63,9 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [] } = {}) 
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'wangge-browser-'));
   const env = { ...process.env };
   delete env.DATABASE_URL;
+  // Every page and test signs in from 127.0.0.1: more than the default 10 sign-ins a minute
+  // from one address (the per-user-name limit stays as it is).
+  env.WANGGE_LOGIN_RATE ??= '600/min';
 
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--load-demo', ...extraArgs];
   const child = spawn(bin, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import {
-  actionLabel, actorLabel, areaChoices, auditQuery, localDayStart, objectLabel, placeNames, summaryText,
-  userStatus,
+  actionLabel, actorLabel, areaChoices, auditQuery, isLocked, localDayStart, objectLabel, placeNames, summaryText,
+  userActions, userStatus,
 } from '../../web/js/admin-model.js';
 import { ApiError } from '../../web/js/api.js';
 import { messages, t } from '../../web/js/i18n.js';
@@ -114,6 +114,10 @@ describe('sign-in and roles', () => {
     assert.equal(signInErrorMessage(locked), `登录失败次数过多，账户已锁定至 ${clock}`);
     assert.equal(formatClock(until), clock);
     assert.equal(formatClock('not a time'), '');
+    const disabled = new ApiError('disabled', { status: 403, code: 'account_disabled' });
+    assert.equal(signInErrorMessage(disabled), '账户已停用，请联系管理员');
+    const limited = new ApiError('too many', { status: 429, code: 'rate_limited', details: { retry_after: 42 } });
+    assert.equal(signInErrorMessage(limited), '操作过于频繁，请 42 秒后再试');
     assert.match(formatDateTime(until), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
   });
 
@@ -170,6 +174,27 @@ describe('administration helpers', () => {
     assert.equal(objectLabel({ object_type: 'user', object_id: '6' }, new Map([['6', 'zhang_wei']])), '用户 zhang_wei');
     assert.equal(objectLabel({ object_type: 'user', object_id: '7' }), '用户 #7');
     assert.equal(objectLabel({ object_type: null }), '—');
+    assert.equal(actionLabel('user.disable'), '禁用用户');
+    assert.equal(actionLabel('user.unlock'), '解锁用户');
+    assert.equal(summaryText({ username: 'wang', failed_logins: 0, until: null }), '用户名 wang；锁定至 —；失败次数 0');
+  });
+
+  test('each user row offers 禁用 or 启用, never on one\'s own row, and 解锁 while locked', () => {
+    const now = Date.parse('2026-11-22T04:20:00Z');
+    const me = { id: 1, username: 'demo_admin' };
+    const labels = (user) => userActions(user, me, now).map((a) => a.label);
+    assert.deepEqual(labels({ id: 1, disabled: false, locked_until: null }), []);
+    assert.deepEqual(labels({ id: 2, disabled: false, locked_until: null }), ['禁用']);
+    assert.deepEqual(labels({ id: 2, disabled: true, locked_until: null }), ['启用']);
+    assert.deepEqual(labels({ id: 2, disabled: false, locked_until: '2026-11-22T04:32:00Z' }), ['禁用', '解锁']);
+    assert.deepEqual(labels({ id: 2, disabled: true, locked_until: '2026-11-22T04:32:00Z' }), ['启用', '解锁']);
+    assert.deepEqual(labels({ id: 2, disabled: false, locked_until: '2026-11-22T04:00:00Z' }), ['禁用'], 'a lock that ended');
+    const [disable, unlock] = userActions({ id: 7, disabled: false, locked_until: '2026-11-22T04:32:00Z' }, me, now);
+    assert.deepEqual([disable.method, disable.path, disable.body, disable.notice], ['PATCH', '/api/v1/users/7', { disabled: true }, 'user_disabled']);
+    assert.deepEqual([unlock.method, unlock.path, unlock.notice], ['POST', '/api/v1/users/7/unlock', 'user_unlocked']);
+    assert.equal(userActions({ id: 7, disabled: true }, me, now)[0].notice, 'user_enabled');
+    assert.equal(isLocked({ locked_until: 'not a time' }, now), false);
+    assert.equal(t('user_unlocked', { name: 'wang' }), '已解锁用户 wang');
   });
 });
 

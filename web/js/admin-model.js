@@ -1,5 +1,6 @@
 // What the administration page (admin.js) shows, as pure functions: the audit query, the area
-// choices of the create-user form, and how users and audit entries read. No DOM, no requests
+// choices of the create-user form, how users and audit entries read, and what each user's row
+// lets an administrator do. No DOM, no requests
 // (the fast tests import this module in node).
 
 import { t } from './i18n.js';
@@ -75,6 +76,33 @@ export function userStatus(user, now = Date.now()) {
   return { key: 'active', text: t('status_active') };
 }
 
+/** Whether a user's account is locked now (too many failed sign-ins), whatever else it is. */
+export function isLocked(user, now = Date.now()) {
+  const until = user?.locked_until ? new Date(user.locked_until).getTime() : NaN;
+  return Number.isFinite(until) && until > now;
+}
+
+/**
+ * The buttons of a user's row for the signed-in administrator `me`: 禁用 or 启用 (never on the
+ * administrator's own row: the service refuses to disable oneself), and 解锁 while the account
+ * is locked. Each is `{ action, label, method, path, body, notice }`: the request to send and
+ * the message key of the notice once it is done.
+ */
+export function userActions(user, me, now = Date.now()) {
+  const actions = [];
+  const path = `/api/v1/users/${encodeURIComponent(user.id)}`;
+  if (String(user.id) !== String(me?.id)) {
+    const action = user.disabled ? 'enable' : 'disable';
+    actions.push({
+      action, label: t(`${action}_user`), method: 'PATCH', path, body: { disabled: !user.disabled }, notice: `user_${action}d`,
+    });
+  }
+  if (isLocked(user, now)) {
+    actions.push({ action: 'unlock', label: t('unlock_user'), method: 'POST', path: `${path}/unlock`, body: undefined, notice: 'user_unlocked' });
+  }
+  return actions;
+}
+
 /** The label of an audit action ("创建用户"); an unknown action is shown as it is. */
 export function actionLabel(action) {
   const key = `action_${action}`;
@@ -116,7 +144,7 @@ function summaryValue(key, value, names) {
 export function summaryText(summary, names = new Map()) {
   if (summary === null || summary === undefined) return t('missing');
   if (typeof summary !== 'object') return String(summary);
-  const order = ['username', 'role', 'areas', 'reason', 'until'];
+  const order = ['username', 'role', 'areas', 'reason', 'until', 'failed_logins', 'sessions_ended'];
   const rank = (key) => (order.includes(key) ? order.indexOf(key) : order.length);
   const entries = Object.entries(summary).sort(([a], [b]) => rank(a) - rank(b));
   const parts = entries.map(([key, value]) => {

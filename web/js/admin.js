@@ -1,18 +1,20 @@
 // The administration page (admin.html), for administrators only (others see 无权访问): the
-// users with their roles, areas and state; a form creating a user (the service's field errors
+// users with their roles, areas and state, each with 禁用/启用 and (when locked) 解锁; a form
+// creating a user (the service's field errors
 // shown next to their fields); and the audit log, filtered and newest first.
 //
 // Sets `document.body.dataset.adminReady = "true"` once the users and the log are in (the
 // browser test waits for it), and `data-audit-loaded` / `data-users-loaded` counters that go
 // up each time the log or the user list is redrawn.
 
-import { getJson, postJson } from './api.js';
+import { api, getJson, postJson } from './api.js';
 import { applyI18n, otherLanguageHref, t } from './i18n.js';
 import {
-  actionLabel, actorLabel, areaChoices, auditQuery, objectLabel, placeNames, summaryText, userStatus,
+  actionLabel, actorLabel, areaChoices, auditQuery, objectLabel, placeNames, summaryText, userActions, userStatus,
 } from './admin-model.js';
 import {
-  ROLES, clearFieldErrors, el, formatDateTime, passwordRuleMessage, roleLabel, setFieldError, startSignedIn,
+  ROLES, clearFieldErrors, el, formatDateTime, passwordRuleMessage, rateLimitedMessage, roleLabel, setFieldError,
+  startSignedIn,
 } from './session.js';
 
 applyI18n();
@@ -34,7 +36,7 @@ const auditRows = document.getElementById('audit-rows');
 const auditCount = document.getElementById('audit-count');
 const auditStatus = document.getElementById('audit-status');
 
-const state = { users: [], communities: [], names: new Map() };
+const state = { me: null, users: [], communities: [], names: new Map() };
 
 function showStatus(node, message, kind = 'info') {
   node.textContent = message;
@@ -61,7 +63,12 @@ function renderUsers() {
       el('td', { class: 'role', dataset: { role: u.role }, text: roleLabel(u.role) }),
       areas,
       el('td', { class: 'status', dataset: { status: status.key }, text: status.text }),
-      el('td', { class: 'time', text: formatDateTime(u.created_at) }));
+      el('td', { class: 'time', text: formatDateTime(u.created_at) }),
+      el('td', { class: 'actions' }, ...userActions(u, state.me, now).map((action) => {
+        const button = el('button', { type: 'button', dataset: { action: action.action }, text: action.label });
+        button.addEventListener('click', () => runUserAction(u, action));
+        return button;
+      })));
   }));
   userCount.textContent = t('user_count', { n: state.users.length });
 }
@@ -77,6 +84,22 @@ async function loadUsers() {
     showStatus(usersStatus, t('load_failed', { message: err.message }), 'error');
   }
   bump('usersLoaded');
+}
+
+/** Sends a row button's request, then shows the users and the log as they now are. */
+async function runUserAction(user, action) {
+  for (const button of userRows.querySelectorAll('td.actions button')) button.disabled = true;
+  try {
+    await api(action.path, { method: action.method, body: action.body });
+    await loadUsers();
+    showStatus(usersStatus, t(action.notice, { name: user.username }), 'info');
+    await loadAudit();
+  } catch (err) {
+    if (err.status === 401) return; // the sign-in form is back
+    await loadUsers(); // the buttons again, for the state the account is in
+    const message = err.code === 'rate_limited' ? rateLimitedMessage(err) : t('save_failed', { message: err.message });
+    showStatus(usersStatus, message, 'error');
+  }
 }
 
 // ---- create a user -----------------------------------------------------------------------
@@ -196,6 +219,7 @@ document.getElementById('audit-action').addEventListener('change', () => loadAud
 // ---- start -------------------------------------------------------------------------------
 
 async function start(admin) {
+  state.me = admin;
   renderRoleOptions();
   try {
     const data = await getJson('/api/v1/communities');

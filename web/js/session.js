@@ -50,8 +50,16 @@ export function signInErrorMessage(err) {
     const time = formatClock(err.details?.until);
     return t('account_locked', { time: time || t('missing') });
   }
+  if (err?.code === 'account_disabled') return t('account_disabled');
+  if (err?.code === 'rate_limited') return rateLimitedMessage(err);
   if (err?.code === 'network_error') return err.message;
   return t('sign_in_failed', { message: err?.message ?? String(err) });
+}
+
+/** A request refused by a rate limit (429 `rate_limited`): when to try again. */
+export function rateLimitedMessage(err) {
+  const seconds = Number(err?.details?.retry_after);
+  return t('rate_limited', { n: Number.isFinite(seconds) && seconds > 0 ? seconds : 1 });
 }
 
 /**
