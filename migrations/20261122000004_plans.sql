@@ -120,3 +120,19 @@ create table community_cells (
     signature    text not null,
     computed_at  timestamptz not null default now()
 );
+
+-- Generating plans for many communities (a city) in the background, with its progress.
+create table plan_jobs (
+    id           bigint generated always as identity primary key,
+    requested_by bigint references users (id),
+    requester    text not null,
+    communities  bigint[] not null,
+    options      jsonb not null,
+    status       text not null default 'running',
+    done         integer not null default 0,
+    plans        bigint[] not null default '{}',
+    errors       jsonb not null default '[]',
+    created_at   timestamptz not null default now(),
+    finished_at  timestamptz,
+    constraint plan_jobs_status_check check (status in ('running', 'done', 'interrupted'))
+);

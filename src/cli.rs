@@ -135,6 +135,10 @@ async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
     }
     let buildings = Arc::new(BuildingIndex::default());
     buildings.reload(pool).await?;
+    let interrupted = crate::grids::plans::jobs::interrupt_stale(pool).await?;
+    if interrupted > 0 {
+        tracing::warn!(interrupted, "plan jobs of a previous run were left unfinished");
+    }
     let follower = buildings.clone().follow_imports(pool.clone());
     check_web_dir(&args.web_dir);
     let sessions = SessionSettings { hours: args.session_hours, secure_cookie: !args.insecure_cookie };

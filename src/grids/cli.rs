@@ -2,16 +2,14 @@
 //! command line acts as the database's owner).
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use serde_json::json;
 use sqlx::PgPool;
-use tokio::sync::Mutex;
 
 use super::partition::Bounds;
-use super::plans::{self, GenerateOptions, PlanView};
+use super::plans::{self, GenerateOptions, PlanView, jobs};
 use crate::audit::Actor;
 use crate::config::{ExportFormat, GridsCommand};
 
@@ -103,8 +101,7 @@ async fn newest_plan(pool: &PgPool, community_id: i64) -> anyhow::Result<i64> {
         .context("the community has no plan yet: run `wangge grids generate` first")
 }
 
-/// Generates the communities' plans, a few at a time (the engine is CPU-bound, the cells and
-/// writes are the database's), with a progress bar for more than one.
+/// Generates the communities' plans, with a progress bar for more than one.
 async fn generate(
     pool: &PgPool,
     communities: Vec<i64>,
@@ -115,31 +112,13 @@ async fn generate(
     let started = Instant::now();
     let progress = if communities.len() > 1 { crate::import::progress_bar() } else { indicatif::ProgressBar::hidden() };
     progress.set_length(communities.len() as u64);
-    let queue = Arc::new(Mutex::new(communities.into_iter().enumerate()));
-    let results = Arc::new(Mutex::new(Vec::new()));
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8);
-    let scope: Arc<[i64]> = scope.into();
-    let options = Arc::new(options);
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..workers {
-        let (pool, queue, results, scope, options, progress) =
-            (pool.clone(), queue.clone(), results.clone(), scope.clone(), options.clone(), progress.clone());
-        tasks.spawn(async move {
-            loop {
-                let Some((index, id)) = queue.lock().await.next() else { return Ok::<_, anyhow::Error>(()) };
-                let plan = plans::generate(&pool, id, &scope, &options, &actor())
-                    .await
-                    .with_context(|| format!("community {id}"))?;
-                results.lock().await.push((index, plan));
-                progress.inc(1);
-            }
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        done??;
+    let mut outcomes = jobs::generate_many(pool.clone(), communities, scope.into(), options, actor(), jobs::default_workers());
+    let mut results = Vec::new();
+    while let Some((index, id, outcome)) = outcomes.recv().await {
+        results.push((index, outcome.with_context(|| format!("community {id}"))?));
+        progress.inc(1);
     }
     progress.finish_and_clear();
-    let mut results = std::mem::take(&mut *results.lock().await);
     results.sort_by_key(|(index, _)| *index);
     let seconds = started.elapsed().as_secs_f64();
     if json {

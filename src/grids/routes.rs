@@ -36,6 +36,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/plans/{id}/publish", post(publish))
         .route("/api/v1/plans/{a}/diff/{b}", get(diff))
         .route("/api/v1/plans/{id}/export.csv", get(export_csv))
+        .route("/api/v1/plan-jobs", post(start_job))
+        .route("/api/v1/plan-jobs/{id}", get(job))
 }
 
 impl From<PlanError> for ApiError {
@@ -98,29 +100,72 @@ struct GenerateBody {
     note: Option<String>,
 }
 
+impl GenerateBody {
+    fn options(self) -> Result<GenerateOptions, ApiError> {
+        let defaults = Bounds::default();
+        let note = self.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+            return Err(ApiError::invalid("note", format!("a note has at most {MAX_NOTE_CHARS} characters")));
+        }
+        Ok(GenerateOptions {
+            bounds: Bounds {
+                min: self.min.unwrap_or(defaults.min),
+                max: self.max.unwrap_or(defaults.max),
+                target: self.target.unwrap_or(defaults.target),
+            },
+            seed: self.seed.unwrap_or(1),
+            note,
+        })
+    }
+}
+
 async fn generate(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
     Json(body): Json<GenerateBody>,
 ) -> Result<Response, ApiError> {
-    let scope = planners(&user)?;
-    let defaults = Bounds::default();
-    let note = body.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
-        return Err(ApiError::invalid("note", format!("a note has at most {MAX_NOTE_CHARS} characters")));
-    }
-    let options = GenerateOptions {
-        bounds: Bounds {
-            min: body.min.unwrap_or(defaults.min),
-            max: body.max.unwrap_or(defaults.max),
-            target: body.target.unwrap_or(defaults.target),
-        },
-        seed: body.seed.unwrap_or(1),
-        note,
-    };
-    let plan = plans::generate(&state.pool, id, scope, &options, &user.actor()).await?;
+    let plan = plans::generate(&state.pool, id, planners(&user)?, &body.options()?, &user.actor()).await?;
     Ok((StatusCode::CREATED, axum::Json(plan)).into_response())
+}
+
+/// (Not a flattened `GenerateBody`: serde's flatten would let unknown fields through.)
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobBody {
+    /// The communities to generate, or every community of the user's area with `all`.
+    #[serde(default)]
+    communities: Vec<i64>,
+    #[serde(default)]
+    all: bool,
+    min: Option<u32>,
+    max: Option<u32>,
+    target: Option<u32>,
+    seed: Option<u64>,
+    note: Option<String>,
+}
+
+async fn start_job(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Json(body): Json<JobBody>,
+) -> Result<Response, ApiError> {
+    let scope = planners(&user)?;
+    let communities = match (body.all, body.communities.is_empty()) {
+        (true, true) => scope.to_vec(),
+        (false, false) => body.communities,
+        _ => return Err(ApiError::invalid("communities", "give either \"communities\": [ids] or \"all\": true")),
+    };
+    let options = GenerateBody { min: body.min, max: body.max, target: body.target, seed: body.seed, note: body.note };
+    let job = plans::jobs::start(&state.pool, communities, scope.into(), options.options()?, user.actor()).await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(job)).into_response())
+}
+
+async fn job(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    planners(&user)?;
+    let requester = (!user.role.is_admin()).then_some(user.id);
+    let job = plans::jobs::get(&state.pool, id, requester).await?.ok_or_else(|| ApiError::not_found(format!("no plan job {id} of yours")))?;
+    Ok(axum::Json(job).into_response())
 }
 
 async fn import_csv(

@@ -348,3 +348,41 @@ async fn who_may_read_and_change_plans() {
     let (status, _) = app.json(&format!("/api/v1/plans/{id}")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_plan_job_generates_every_community_in_the_background() {
+    let (mut app, first, second) = demo_app().await;
+    let district: String = sqlx::query_scalar("select name from districts limit 1").fetch_one(&app.pool).await.unwrap();
+    app.add_user("planner2", Role::Planner, &[&format!("district:{district}")]).await;
+    app.sign_in("planner2").await;
+    let (status, job) = post(&app, "/api/v1/plan-jobs", json!({"all": true, "seed": 3})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    assert_eq!(job["communities"], json!([first, second]));
+    let uri = format!("/api/v1/plan-jobs/{}", job["id"]);
+    let mut finished = Value::Null;
+    for _ in 0..600 {
+        let (_, now) = app.json(&uri).await;
+        if now["status"] == "done" {
+            finished = now;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(finished["done"], 2, "{finished}");
+    assert_eq!(finished["plans"].as_array().unwrap().len(), 2);
+    assert_eq!(finished["errors"], json!([]));
+
+    for (body, status) in [
+        (json!({"communities": [999_999]}), StatusCode::NOT_FOUND),
+        (json!({"communities": []}), StatusCode::BAD_REQUEST),
+        (json!({"all": true, "communities": [first]}), StatusCode::BAD_REQUEST),
+        (json!({"all": true, "colour": "red"}), StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (answer, error) = post(&app, "/api/v1/plan-jobs", body.clone()).await;
+        assert_eq!(answer, status, "{body}: {error}");
+    }
+    // Another planner does not see the job.
+    app.sign_in("planner1").await;
+    let (status, _) = app.json(&uri).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -9,6 +9,7 @@ pub mod edit;
 mod exchange;
 pub mod figures;
 mod generate;
+pub mod jobs;
 pub mod request;
 pub mod store;
 
