@@ -114,23 +114,25 @@ async fn generate(
     progress.set_length(communities.len() as u64);
     let mut outcomes = jobs::generate_many(pool.clone(), communities, scope.into(), options, actor(), jobs::default_workers());
     let mut results = Vec::new();
-    while let Some((index, id, outcome)) = outcomes.recv().await {
-        results.push((index, outcome.with_context(|| format!("community {id}"))?));
+    while let Some((index, id, took, outcome)) = outcomes.recv().await {
+        let mut plan = plan_json(&outcome.with_context(|| format!("community {id}"))?);
+        plan["milliseconds"] = json!((took.as_secs_f64() * 1e4).round() / 10.0);
+        results.push((index, plan));
         progress.inc(1);
     }
     progress.finish_and_clear();
     results.sort_by_key(|(index, _)| *index);
     let seconds = started.elapsed().as_secs_f64();
     if json {
-        let plans: Vec<_> = results.iter().map(|(_, plan)| plan_json(plan)).collect();
+        let plans: Vec<_> = results.into_iter().map(|(_, plan)| plan).collect();
         println!("{}", json!({ "plans": plans, "seconds": seconds }));
     } else {
         let mut out = String::new();
         for (_, plan) in &results {
             print_plan(&mut out, plan);
         }
-        let grids: usize = results.iter().map(|(_, p)| p.grids.len()).sum();
-        let within = results.iter().flat_map(|(_, p)| &p.grids).filter(|g| g.status == "within").count();
+        let grids: usize = results.iter().map(|(_, p)| p["grids"].as_array().map_or(0, Vec::len)).sum();
+        let within = results.iter().filter_map(|(_, p)| p["grids"].as_array()).flatten().filter(|g| g["status"] == "within").count();
         let _ = writeln!(out, "{} plans, {grids} grids ({within} within bounds) in {seconds:.1} s", results.len());
         print!("{out}");
     }
@@ -141,24 +143,32 @@ fn plan_json(plan: &PlanView) -> serde_json::Value {
     let grids: Vec<_> = plan
         .grids
         .iter()
-        .map(|g| json!({ "code": g.code, "households": g.households, "buildings": g.buildings, "connected": g.connected, "polsby_popper": g.polsby_popper }))
+        .map(|g| {
+            json!({
+                "code": g.code, "households": g.households, "buildings": g.buildings, "connected": g.connected,
+                "polsby_popper": g.polsby_popper, "status": g.status,
+            })
+        })
         .collect();
     json!({
-        "community": plan.plan.community, "plan": plan.plan.id, "grids": grids,
+        "community": plan.plan.community, "plan": plan.plan.id, "version": plan.plan.version, "grids": grids,
         "feasible": plan.plan.feasible, "explanation": plan.plan.explanation,
     })
 }
 
-fn print_plan(out: &mut String, plan: &PlanView) {
-    let p = &plan.plan;
-    let verdict = if p.feasible { "every grid within bounds" } else { "NOT feasible" };
-    let _ = writeln!(out, "{} — draft plan {} (version {}): {} grids, {verdict}", p.community, p.id, p.version, plan.grids.len());
-    if let Some(explanation) = &p.explanation {
+fn print_plan(out: &mut String, plan: &serde_json::Value) {
+    let verdict = if plan["feasible"] == true { "every grid within bounds" } else { "NOT feasible" };
+    let grids = plan["grids"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let (community, id, version) = (plan["community"].as_str().unwrap_or_default(), &plan["plan"], &plan["version"]);
+    let _ = writeln!(out, "{community} — draft plan {id} (version {version}): {} grids, {verdict}", grids.len());
+    if let Some(explanation) = plan["explanation"].as_str() {
         let _ = writeln!(out, "  {explanation}");
     }
     let _ = writeln!(out, "  {:<15} {:>10} {:>9} {:>9} {:>13}", "code", "households", "buildings", "connected", "polsby-popper");
-    for g in &plan.grids {
-        let connected = if g.connected { "yes" } else { "NO" };
-        let _ = writeln!(out, "  {:<15} {:>10} {:>9} {:>9} {:>13.3}", g.code, g.households, g.buildings, connected, g.polsby_popper);
+    for g in grids {
+        let connected = if g["connected"] == true { "yes" } else { "NO" };
+        let code = g["code"].as_str().unwrap_or_default();
+        let pp = g["polsby_popper"].as_f64().unwrap_or_default();
+        let _ = writeln!(out, "  {code:<15} {:>10} {:>9} {connected:>9} {pp:>13.3}", g["households"], g["buildings"]);
     }
 }

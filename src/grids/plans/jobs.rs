@@ -13,8 +13,8 @@ use tokio::sync::{Mutex, mpsc};
 use super::{GenerateOptions, PlanError, PlanView, generate};
 use crate::audit::Actor;
 
-/// One community's outcome: its position in the list, its id, its plan or why not.
-pub type Outcome = (usize, i64, Result<PlanView, PlanError>);
+/// One community's outcome: its position in the list, its id, how long it took, its plan or why not.
+pub type Outcome = (usize, i64, std::time::Duration, Result<PlanView, PlanError>);
 
 /// Generates a plan for each community, `workers` at a time; outcomes arrive as each ends, and
 /// the channel closes after the last.
@@ -35,8 +35,9 @@ pub fn generate_many(
         tokio::spawn(async move {
             loop {
                 let Some((index, id)) = queue.lock().await.next() else { break };
+                let started = std::time::Instant::now();
                 let outcome = generate(&pool, id, &scope, &options, &actor).await;
-                if sender.send((index, id, outcome)).await.is_err() {
+                if sender.send((index, id, started.elapsed(), outcome)).await.is_err() {
                     break;
                 }
             }
@@ -105,7 +106,7 @@ pub async fn start(
     let mut outcomes = generate_many(pool.clone(), communities, scope, options, actor, default_workers());
     let runner = pool.clone();
     tokio::spawn(async move {
-        while let Some((_, community, outcome)) = outcomes.recv().await {
+        while let Some((_, community, _, outcome)) = outcomes.recv().await {
             let (plan, error) = match outcome {
                 Ok(plan) => (Some(plan.plan.id), Value::Null),
                 Err(error) => (None, json!([{ "community": community, "error": error.to_string() }])),
