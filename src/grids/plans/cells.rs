@@ -41,12 +41,15 @@ pub async fn ensure(db: &mut PgConnection, community_id: i64) -> Result<(), sqlx
 async fn compute(db: &mut PgConnection, community_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("delete from building_cells where community_id = $1").bind(community_id).execute(&mut *db).await?;
     sqlx::query("drop table if exists pg_temp.cell_points, pg_temp.cell_polygons").execute(&mut *db).await?;
-    // Points shared by two footprints go to the smaller building id.
+    // Points shared by two footprints go to the smaller building id. (The materialized CTE keeps
+    // the planner on the community index: the costly projection otherwise tempts it into a
+    // parallel scan of every building.)
     sqlx::query(
         "create temp table cell_points on commit drop as
+         with b as materialized (select id, footprint from buildings where community_id = $1)
          select distinct on (st_x(geom), st_y(geom)) building_id, geom from (
              select b.id as building_id, (st_dumppoints(st_segmentize(st_boundary(b.footprint), $2))).geom as geom
-             from buildings b where b.community_id = $1) p
+             from b) p
          order by st_x(geom), st_y(geom), building_id",
     )
     .bind(community_id)
