@@ -34,10 +34,27 @@ impl<'a> Event<'a> {
     }
 }
 
+/// Appends an entry. An entry about a user account concerns that user's communities; other
+/// entries concern none unless [`record_in`] names them.
 pub async fn record(db: impl PgExecutor<'_>, actor: &Actor, event: Event<'_>) -> Result<(), sqlx::Error> {
+    record_in(db, actor, event, &[]).await
+}
+
+/// Appends an entry that concerns `communities` (e.g. a plan's community).
+pub async fn record_in(
+    db: impl PgExecutor<'_>,
+    actor: &Actor,
+    event: Event<'_>,
+    communities: &[i64],
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "insert into audit_log (actor_id, actor_name, action, object_type, object_id, summary, client)
-         values ($1, $2, $3, $4, $5, $6, $7::inet)",
+        "insert into audit_log (actor_id, actor_name, action, object_type, object_id, summary, client, communities)
+         values ($1, $2, $3, $4, $5, $6, $7::inet, case
+             when cardinality($8::bigint[]) > 0 then $8
+             when $4 = 'user' then array(
+                 select c.id from communities c join user_areas a on a.community_id = c.id or a.district_id = c.district_id
+                 where a.user_id = $5::bigint order by c.id)
+             else '{}' end)",
     )
     .bind(actor.id)
     .bind(&actor.name)
@@ -46,6 +63,7 @@ pub async fn record(db: impl PgExecutor<'_>, actor: &Actor, event: Event<'_>) ->
     .bind(event.object_id)
     .bind(event.summary)
     .bind(actor.client.map(|ip| ip.to_string()))
+    .bind(communities)
     .execute(db)
     .await?;
     Ok(())

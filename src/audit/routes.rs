@@ -1,4 +1,5 @@
-//! `GET /api/v1/audit`: the audit log for administrators, filtered and paged. Filters are bound
+//! `GET /api/v1/audit`: the audit log for administrators, filtered and paged: the entries of
+//! their area (those concerning their communities) and those of no area. Filters are bound
 //! as parameters; the sort order is chosen from an allow-list, never spliced from the request.
 
 use axum::Router;
@@ -81,6 +82,7 @@ async fn list(
            and ($2::text is null or actor_name = $2)
            and ($3::timestamptz is null or at >= $3)
            and ($4::timestamptz is null or at < $4)
+           and (communities && $6 or communities = '{{}}')
          order by at {order}, id {order} limit $5"
     ))
     .bind(&query.action)
@@ -88,6 +90,7 @@ async fn list(
     .bind(query.from.as_deref().map(|t| parse_time("from", t)).transpose()?)
     .bind(query.to.as_deref().map(|t| parse_time("to", t)).transpose()?)
     .bind(limit)
+    .bind(&user.communities[..])
     .fetch_all(&state.pool)
     .await?;
     Ok(axum::Json(json!({ "entries": entries })))

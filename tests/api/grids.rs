@@ -386,3 +386,23 @@ async fn a_plan_job_generates_every_community_in_the_background() {
     let (status, _) = app.json(&uri).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn an_administrator_reads_the_plan_entries_of_their_own_area() {
+    let (mut app, first, second) = demo_app().await;
+    let names: Vec<String> = sqlx::query_scalar("select name from communities order by id").fetch_all(&app.pool).await.unwrap();
+    let mine = generate_plan(&app, first).await;
+    app.add_user("planner_b", Role::Planner, &[&format!("community:{}", names[1])]).await;
+    app.sign_in("planner_b").await;
+    generate_plan(&app, second).await;
+    app.add_user("admin_a", Role::Admin, &[&format!("community:{}", names[0])]).await;
+    app.sign_in("admin_a").await;
+    let (status, body) = app.json("/api/v1/audit?action=plan").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let objects: Vec<&str> = body["entries"].as_array().unwrap().iter().map(|e| e["object_id"].as_str().unwrap()).collect();
+    assert_eq!(objects, vec![mine["id"].to_string()]);
+    // The district's administrator (the app's first user) reads both.
+    app.sign_in("admin1").await;
+    let (_, body) = app.json("/api/v1/audit?action=plan").await;
+    assert_eq!(body["entries"].as_array().unwrap().len(), 2);
+}

@@ -54,7 +54,7 @@ pub async fn edit(pool: &PgPool, plan_id: i64, scope: &[i64], edit: &Edit, actor
     let mut summary = summary_of(&figures, &state);
     summary["op"] = op;
     summary["changed_buildings"] = json!(applied.changed_buildings);
-    audit(&mut tx, actor, "plan.edit", plan_id, summary).await?;
+    audit(&mut tx, actor, "plan.edit", (plan_id, plan.community_id), summary).await?;
     let row = store::plan(&mut *tx, plan_id, scope, false).await?.ok_or_else(|| not_found(plan_id))?;
     tx.commit().await?;
     Ok(view(row, &state, figures))
@@ -77,7 +77,7 @@ pub async fn step(pool: &PgPool, plan_id: i64, scope: &[i64], step: Step, actor:
     write(&mut tx, &plan, &state, &figures).await?;
     store::set_edit_seq(&mut *tx, plan_id, target).await?;
     let action = if step == Step::Undo { "plan.undo" } else { "plan.redo" };
-    audit(&mut tx, actor, action, plan_id, json!({ "from_edit": plan.edit_seq, "to_edit": target })).await?;
+    audit(&mut tx, actor, action, (plan_id, plan.community_id), json!({ "from_edit": plan.edit_seq, "to_edit": target })).await?;
     let row = store::plan(&mut *tx, plan_id, scope, false).await?.ok_or_else(|| not_found(plan_id))?;
     tx.commit().await?;
     Ok(view(row, &state, figures))
@@ -103,7 +103,7 @@ pub async fn copy(pool: &PgPool, plan_id: i64, scope: &[i64], actor: &Actor) -> 
     let row = store::plan(&mut *tx, id, scope, false).await?.ok_or_else(|| not_found(id))?;
     write(&mut tx, &row, &state, &figures).await?;
     store::record_edit(&mut tx, id, 0, &json!({ "op": "copy", "from": plan_id }), &state, actor).await?;
-    audit(&mut tx, actor, "plan.copy", id, json!({ "from": plan_id, "community_id": source.community_id })).await?;
+    audit(&mut tx, actor, "plan.copy", (id, source.community_id), json!({ "from": plan_id, "community_id": source.community_id })).await?;
     tx.commit().await?;
     Ok(view(row, &state, figures))
 }
@@ -129,7 +129,7 @@ pub async fn publish(
         "community_id": plan.community_id, "replaced": replaced, "grids": state.grids.len(),
         "violations": figures.violations.len(), "forced": force && !figures.violations.is_empty(),
     });
-    audit(&mut tx, actor, "plan.publish", plan_id, summary).await?;
+    audit(&mut tx, actor, "plan.publish", (plan_id, plan.community_id), summary).await?;
     let row = store::plan(&mut *tx, plan_id, scope, false).await?.ok_or_else(|| not_found(plan_id))?;
     tx.commit().await?;
     Ok(view(row, &state, figures))

@@ -231,7 +231,7 @@ pub async fn import_csv(
     let mut summary = summary_of(&figures, &state);
     summary["community_id"] = json!(community_id);
     summary["rows"] = json!(rows.len());
-    audit(&mut tx, actor, "plan.import", plan_id, summary).await?;
+    audit(&mut tx, actor, "plan.import", (plan_id, community_id), summary).await?;
     tx.commit().await?;
     Ok(view(row, &state, figures))
 }

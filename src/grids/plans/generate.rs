@@ -113,7 +113,7 @@ pub async fn generate(
     let mut summary = summary_of(&figures, &state);
     summary["community_id"] = json!(community_id);
     summary["moved_households"] = json!(plan.moved_households);
-    audit(&mut tx, actor, "plan.generate", plan_id, summary).await?;
+    audit(&mut tx, actor, "plan.generate", (plan_id, community_id), summary).await?;
     tx.commit().await?;
     Ok(view(row, &state, figures))
 }

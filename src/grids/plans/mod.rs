@@ -189,9 +189,17 @@ async fn require_community(db: &mut PgConnection, community_id: i64, scope: &[i6
         .ok_or_else(|| PlanError::NotFound(format!("no community {community_id} in your area")))
 }
 
-async fn audit(db: &mut PgConnection, actor: &Actor, action: &str, plan_id: i64, summary: Value) -> Result<(), PlanError> {
+/// An audit entry about a plan, in its community's area.
+async fn audit(
+    db: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    plan: (i64, i64),
+    summary: Value,
+) -> Result<(), PlanError> {
+    let (plan_id, community_id) = plan;
     let event = Event { action, object_type: Some("plan"), object_id: Some(plan_id.to_string()), summary };
-    Ok(audit::record(db, actor, event).await?)
+    Ok(audit::record_in(db, actor, event, &[community_id]).await?)
 }
 
 /// Writes a new state as the plan's, with its polygons, and answers its view.
