@@ -160,6 +160,8 @@ describe('tallies', () => {
     const over = tallyLabel({ number: 3, households: 1234 }, bounds);
     assert.equal(over.text, '第3网格 1,234 户 ↑');
     assert.equal(over.hint, '超过上限 700 户');
+    assert.equal(tallyLabel({ number: 5, households: 650, status: 'over' }, bounds).mark, 'over', 'the service\'s status wins');
+    assert.equal(tallyLabel({ number: 5, households: 650, status: '?' }, bounds).mark, 'within');
     assert.equal(markLabel('under'), '偏少');
     assert.equal(markLabel('within'), '适中');
     assert.equal(markLabel('over'), '偏多');

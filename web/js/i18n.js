@@ -203,6 +203,7 @@ export const messages = {
   export_csv: ['导出 CSV', 'Export CSV'],
   export_geojson: ['导出 GeoJSON', 'Export GeoJSON'],
   edit_tools: ['编辑', 'Edit'],
+  selection_tools: ['选择', 'Selection'],
   tool_lasso: ['套索选择', 'Lasso'],
   tool_lasso_hint: ['在地图上拖动圈选楼栋（也可按住 Shift 拖动）', 'Drag on the map to circle buildings (or shift-drag)'],
   clear_selection: ['清除选择', 'Clear selection'],

@@ -185,11 +185,12 @@ export function gridTitle(grid) {
 
 /**
  * The tally label of a grid: `{ title, households, mark, symbol, text, hint }` where `text` is
- * "第1网格 512户 ✓" and `hint` says the mark in words against the bounds ("低于下限 300").
+ * "第1网格 512 户 ✓" and `hint` says the mark in words against the bounds ("低于下限 300 户").
+ * The mark is the grid's `status` as the service says it, else worked out from the bounds.
  */
 export function tallyLabel(grid, bounds = DEFAULT_BOUNDS) {
   const households = Number(grid?.households) || 0;
-  const mark = householdMark(households, bounds);
+  const mark = MARKS.includes(grid?.status) ? grid.status : householdMark(households, bounds);
   const symbol = MARK_SYMBOLS[mark];
   const title = gridTitle(grid);
   const count = t('households_count', { n: formatCount(households) });

@@ -29,7 +29,7 @@ import {
   planStatusLabel, pruneSelection, publishViolations, selectionSummary, selectionText, shortDateTime,
   shortcutAction, splitEdit, tallyLabel, toggleSelection, violationText, violationsByGrid,
 } from './planner-model.js';
-import { announceUnauthenticated, el, startSignedIn } from './session.js';
+import { announceUnauthenticated, el, rateLimitedMessage, startSignedIn } from './session.js';
 
 applyI18n();
 document.getElementById('language-switch').href = otherLanguageHref();
@@ -57,6 +57,7 @@ const ui = {
   exportCsv: $('export-csv'),
   exportGeojson: $('export-geojson'),
   editSection: $('edit-section'),
+  editHeading: $('edit-heading'),
   undo: $('undo'),
   redo: $('redo'),
   lassoTool: $('lasso-tool'),
@@ -151,7 +152,9 @@ function showError(err) {
   if (err.name === 'AbortError') return;
   // A 401 is handled by session.js (the sign-in form comes back).
   if (err.status === 401 && err.code === 'unauthenticated') return;
-  ui.error.textContent = err instanceof EditError ? err.message : t('planner_action_failed', { message: err.message ?? String(err) });
+  if (err instanceof EditError) ui.error.textContent = err.message;
+  else if (err.code === 'rate_limited') ui.error.textContent = rateLimitedMessage(err);
+  else ui.error.textContent = t('planner_action_failed', { message: err.message ?? String(err) });
   show(ui.error, true);
 }
 
@@ -463,6 +466,7 @@ function renderControls() {
   const hasSelection = state.selection.size > 0;
 
   for (const node of document.querySelectorAll('.edit-only')) node.hidden = !mayEdit;
+  ui.editHeading.textContent = t(mayEdit ? 'edit_tools' : 'selection_tools');
   ui.generate.disabled = busy || !state.community;
   show(ui.copy, mayEdit && Boolean(plan) && plan.status !== 'draft');
   ui.copy.disabled = busy;
@@ -769,7 +773,8 @@ async function publish(force) {
       show(ui.publishConfirm, false);
       show(ui.publishForce, true);
     } else if (!(err.status === 401 && err.code === 'unauthenticated')) {
-      ui.publishError.textContent = t('planner_action_failed', { message: err.message });
+      ui.publishError.textContent = err.code === 'rate_limited'
+        ? rateLimitedMessage(err) : t('planner_action_failed', { message: err.message });
       show(ui.publishError, true);
     }
   } finally {
