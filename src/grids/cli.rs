@@ -37,7 +37,10 @@ pub async fn run(pool: &PgPool, command: GridsCommand) -> anyhow::Result<()> {
             let mut db = pool.acquire().await?;
             let (violations, milliseconds) = plans::validate(&mut db, plan, &scope).await?;
             if json {
-                println!("{}", json!({ "plan": plan, "valid": violations.is_empty(), "violations": violations, "milliseconds": milliseconds }));
+                println!(
+                    "{}",
+                    json!({ "plan": plan, "valid": violations.is_empty(), "violations": violations, "milliseconds": milliseconds })
+                );
             } else if violations.is_empty() {
                 println!("plan {plan} is valid ({milliseconds:.0} ms)");
             } else {
@@ -58,7 +61,9 @@ pub async fn run(pool: &PgPool, command: GridsCommand) -> anyhow::Result<()> {
                 (Some(plan), _) => plan,
                 (None, Some(name)) => {
                     let id = community(pool, &name).await?;
-                    plans::store::published(pool, id).await?.with_context(|| format!("community «{name}» has no published plan"))?
+                    plans::store::published(pool, id)
+                        .await?
+                        .with_context(|| format!("community «{name}» has no published plan"))?
                 }
                 (None, None) => bail!("give --plan ID or --community NAME"),
             };
@@ -68,7 +73,9 @@ pub async fn run(pool: &PgPool, command: GridsCommand) -> anyhow::Result<()> {
                 ExportFormat::Csv => plans::export_csv(&mut db, plan, &scope).await?,
             };
             match output {
-                Some(path) => std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?
+                }
                 None => println!("{text}"),
             }
             Ok(())
@@ -112,7 +119,8 @@ async fn generate(
     let started = Instant::now();
     let progress = if communities.len() > 1 { crate::import::progress_bar() } else { indicatif::ProgressBar::hidden() };
     progress.set_length(communities.len() as u64);
-    let mut outcomes = jobs::generate_many(pool.clone(), communities, scope.into(), options, actor(), jobs::default_workers());
+    let mut outcomes =
+        jobs::generate_many(pool.clone(), communities, scope.into(), options, actor(), jobs::default_workers());
     let mut results = Vec::new();
     while let Some((index, id, took, outcome)) = outcomes.recv().await {
         let mut plan = plan_json(&outcome.with_context(|| format!("community {id}"))?);
@@ -132,7 +140,12 @@ async fn generate(
             print_plan(&mut out, plan);
         }
         let grids: usize = results.iter().map(|(_, p)| p["grids"].as_array().map_or(0, Vec::len)).sum();
-        let within = results.iter().filter_map(|(_, p)| p["grids"].as_array()).flatten().filter(|g| g["status"] == "within").count();
+        let within = results
+            .iter()
+            .filter_map(|(_, p)| p["grids"].as_array())
+            .flatten()
+            .filter(|g| g["status"] == "within")
+            .count();
         let _ = writeln!(out, "{} plans, {grids} grids ({within} within bounds) in {seconds:.1} s", results.len());
         print!("{out}");
     }
@@ -164,7 +177,11 @@ fn print_plan(out: &mut String, plan: &serde_json::Value) {
     if let Some(explanation) = plan["explanation"].as_str() {
         let _ = writeln!(out, "  {explanation}");
     }
-    let _ = writeln!(out, "  {:<15} {:>10} {:>9} {:>9} {:>13}", "code", "households", "buildings", "connected", "polsby-popper");
+    let _ = writeln!(
+        out,
+        "  {:<15} {:>10} {:>9} {:>9} {:>13}",
+        "code", "households", "buildings", "connected", "polsby-popper"
+    );
     for g in grids {
         let connected = if g["connected"] == true { "yes" } else { "NO" };
         let code = g["code"].as_str().unwrap_or_default();

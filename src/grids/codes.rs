@@ -19,7 +19,8 @@ impl Prefix {
     /// From the sub-district's 9-digit and the community's 3-digit codes.
     pub fn new(district_code: &str, community_code: &str) -> Option<Prefix> {
         let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-        (digits(district_code, 9) && digits(community_code, 3)).then(|| Prefix(format!("{district_code}{community_code}")))
+        (digits(district_code, 9) && digits(community_code, 3))
+            .then(|| Prefix(format!("{district_code}{community_code}")))
     }
 
     /// The code of sequence `sequence` (1..=999).
@@ -103,7 +104,7 @@ pub fn inherit<G: Copy + Ord + std::hash::Hash>(
     }
     let mut best: Vec<Option<(G, f64)>> = vec![None; grids];
     let mut claims: Vec<((G, usize), f64)> = overlap.into_iter().collect();
-    claims.sort_by(|a, b| a.0.cmp(&b.0));
+    claims.sort_by_key(|claim| claim.0);
     for ((old_grid, grid), shared) in claims {
         let total = old_total[&old_grid];
         if grid >= grids || total <= 0.0 || shared * 2.0 <= total {

@@ -51,10 +51,7 @@ impl From<PlanError> for ApiError {
             PlanError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
             PlanError::Violations(violations) => unprocessable(
                 "plan_has_violations",
-                format!(
-                    "the plan has {} violations; fix them or publish with \"force\": true",
-                    violations.len()
-                ),
+                format!("the plan has {} violations; fix them or publish with \"force\": true", violations.len()),
             )
             .with_details(json!({ "violations": violations })),
             error @ PlanError::Data(_) => unprocessable("bad_data", error.to_string()),
@@ -164,7 +161,9 @@ async fn start_job(
 async fn job(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
     planners(&user)?;
     let requester = (!user.role.is_admin()).then_some(user.id);
-    let job = plans::jobs::get(&state.pool, id, requester).await?.ok_or_else(|| ApiError::not_found(format!("no plan job {id} of yours")))?;
+    let job = plans::jobs::get(&state.pool, id, requester)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no plan job {id} of yours")))?;
     Ok(axum::Json(job).into_response())
 }
 
@@ -192,7 +191,11 @@ async fn grids(State(state): State<AppState>, user: CurrentUser, Path(id): Path<
     Ok(geojson(plans::grids_geojson(&mut db, id, readers(&user)?).await?))
 }
 
-async fn buildings(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
+async fn buildings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
     let mut db = state.pool.acquire().await?;
     Ok(geojson(plans::buildings_geojson(&mut db, id, readers(&user)?).await?))
 }
@@ -253,10 +256,17 @@ async fn diff(
     Ok(axum::Json(plans::diff(&mut db, a, b, readers(&user)?).await?).into_response())
 }
 
-async fn export_csv(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
+async fn export_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
     let mut db = state.pool.acquire().await?;
     let csv = plans::export_csv(&mut db, id, readers(&user)?).await?;
     let disposition = format!("attachment; filename=\"plan-{id}.csv\"");
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], csv)
+    Ok((
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)],
+        csv,
+    )
         .into_response())
 }

@@ -25,8 +25,8 @@ async fn generate_plan(app: &App, community: i64) -> Value {
     plan
 }
 
-fn grid<'a>(plan: &'a Value, number: u64) -> &'a Value {
-    plan["grids"].as_array().unwrap().iter().find(|g| g["number"] == number).expect("the grid")
+fn grid(plan: &Value, number: u64) -> &Value {
+    plan["grids"].as_array().expect("grids").iter().find(|g| g["number"] == number).expect("the grid")
 }
 
 /// A building of the plan's grid `number` and its households.
@@ -103,7 +103,12 @@ async fn moving_a_building_changes_both_tallies_and_undo_redo_restore_them() {
     let before = (grid(&plan, 1)["households"].as_i64().unwrap(), grid(&plan, 2)["households"].as_i64().unwrap());
     assert_eq!(plan["can_undo"], false);
 
-    let (status, moved) = post(&app, &format!("/api/v1/plans/{id}/edits"), json!({"op": "move", "parcels": [{"building": building}], "to": 2})).await;
+    let (status, moved) = post(
+        &app,
+        &format!("/api/v1/plans/{id}/edits"),
+        json!({"op": "move", "parcels": [{"building": building}], "to": 2}),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{moved}");
     assert_eq!(grid(&moved, 1)["households"].as_i64().unwrap(), before.0 - households);
     assert_eq!(grid(&moved, 2)["households"].as_i64().unwrap(), before.1 + households);
@@ -124,12 +129,17 @@ async fn moving_a_building_changes_both_tallies_and_undo_redo_restore_them() {
     assert_eq!(grid(&redone, 2)["households"].as_i64().unwrap(), before.1 + households);
 
     // Every edit is in the plan's history and in the audit log.
-    let edits: i64 = sqlx::query_scalar("select count(*) from plan_edits where plan_id = $1").bind(id).fetch_one(&app.pool).await.unwrap();
-    assert_eq!(edits, 2);
-    let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where object_type = 'plan' order by id")
-        .fetch_all(&app.pool)
+    let edits: i64 = sqlx::query_scalar("select count(*) from plan_edits where plan_id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
         .await
         .unwrap();
+    assert_eq!(edits, 2);
+    let actions: Vec<String> =
+        sqlx::query_scalar("select action from audit_log where object_type = 'plan' order by id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(actions, ["plan.generate", "plan.edit", "plan.undo", "plan.redo"]);
 }
 
@@ -185,16 +195,20 @@ async fn bad_edits_are_refused_and_change_nothing() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let everything_in_1: Vec<Value> = sqlx::query_scalar::<_, i64>("select distinct building_id from plan_parcels where plan_id = $1 and grid = 1")
-        .bind(id)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|b| json!({"building": b}))
-        .collect();
+    let everything_in_1: Vec<Value> =
+        sqlx::query_scalar::<_, i64>("select distinct building_id from plan_parcels where plan_id = $1 and grid = 1")
+            .bind(id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| json!({"building": b}))
+            .collect();
     let cases = [
-        (json!({"op": "move", "parcels": [{"building": 999_999_999}], "to": 2}), "building 999999999 is not in this plan's community"),
+        (
+            json!({"op": "move", "parcels": [{"building": 999_999_999}], "to": 2}),
+            "building 999999999 is not in this plan's community",
+        ),
         (json!({"op": "move", "parcels": [{"building": foreign}], "to": 2}), "is not in this plan's community"),
         (json!({"op": "move", "parcels": everything_in_1, "to": 2}), "empty; merge it into another grid instead"),
         (json!({"op": "move", "parcels": [{"building": foreign}], "to": 99}), "this plan has no grid 99"),
@@ -209,7 +223,10 @@ async fn bad_edits_are_refused_and_change_nothing() {
     for (body, status) in [
         (r#"{"op": "move", "parcels": [{"building": 1}], "to": 2"#, StatusCode::BAD_REQUEST),
         (r#"{"op": "explode"}"#, StatusCode::UNPROCESSABLE_ENTITY),
-        (r#"{"op": "move", "parcels": [{"building": "1; drop table plans"}], "to": 2}"#, StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            r#"{"op": "move", "parcels": [{"building": "1; drop table plans"}], "to": 2}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     ] {
         let request = Request::post(&edits).header("content-type", "application/json");
         let (answer, bytes) = app.send(request, body.to_owned()).await;
@@ -260,7 +277,12 @@ async fn publishing_puts_one_plan_in_force_and_regeneration_keeps_codes() {
     // Move one building in the copy, publish it: the diff names that building; the first plan is archived.
     let copy_id = copy["id"].as_i64().unwrap();
     let (building, households) = building_in(&app, copy_id, 1).await;
-    post(&app, &format!("/api/v1/plans/{copy_id}/edits"), json!({"op": "move", "parcels": [{"building": building}], "to": 2})).await;
+    post(
+        &app,
+        &format!("/api/v1/plans/{copy_id}/edits"),
+        json!({"op": "move", "parcels": [{"building": building}], "to": 2}),
+    )
+    .await;
     let (_, diff) = app.json(&format!("/api/v1/plans/{id}/diff/{copy_id}")).await;
     assert_eq!(diff["changes"].as_array().unwrap().len(), 1, "{diff}");
     assert_eq!(diff["changes"][0]["building"], building);
@@ -274,7 +296,10 @@ async fn publishing_puts_one_plan_in_force_and_regeneration_keeps_codes() {
         .iter()
         .map(|p| (p["id"].as_i64().unwrap(), p["status"].as_str().unwrap().to_owned()))
         .collect();
-    assert!(statuses.contains(&(id, "archived".into())) && statuses.contains(&(copy_id, "published".into())), "{statuses:?}");
+    assert!(
+        statuses.contains(&(id, "archived".into())) && statuses.contains(&(copy_id, "published".into())),
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -287,7 +312,8 @@ async fn a_plan_with_violations_is_published_only_when_forced() {
     let (status, body) = post(&app, &format!("/api/v1/plans/{id}/publish"), json!({})).await;
     assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "plan_has_violations"));
     assert_eq!(body["error"]["details"]["violations"][0]["kind"], "under");
-    let published: Option<i64> = sqlx::query_scalar("select id from plans where status = 'published'").fetch_optional(&app.pool).await.unwrap();
+    let published: Option<i64> =
+        sqlx::query_scalar("select id from plans where status = 'published'").fetch_optional(&app.pool).await.unwrap();
     assert_eq!(published, None);
     let (status, forced) = post(&app, &format!("/api/v1/plans/{id}/publish"), json!({"force": true})).await;
     assert_eq!(status, StatusCode::OK);
@@ -305,7 +331,8 @@ async fn the_equivalency_csv_round_trips_and_bad_rows_name_their_line() {
     assert!(csv.starts_with("building,grid\n"));
 
     let import = |body: String| {
-        let request = Request::post(format!("/api/v1/communities/{community}/plans/import")).header("content-type", "text/csv");
+        let request =
+            Request::post(format!("/api/v1/communities/{community}/plans/import")).header("content-type", "text/csv");
         app.send(request, body)
     };
     let (status, bytes) = import(csv.clone()).await;
@@ -390,7 +417,8 @@ async fn a_plan_job_generates_every_community_in_the_background() {
 #[tokio::test]
 async fn an_administrator_reads_the_plan_entries_of_their_own_area() {
     let (mut app, first, second) = demo_app().await;
-    let names: Vec<String> = sqlx::query_scalar("select name from communities order by id").fetch_all(&app.pool).await.unwrap();
+    let names: Vec<String> =
+        sqlx::query_scalar("select name from communities order by id").fetch_all(&app.pool).await.unwrap();
     let mine = generate_plan(&app, first).await;
     app.add_user("planner_b", Role::Planner, &[&format!("community:{}", names[1])]).await;
     app.sign_in("planner_b").await;
@@ -399,7 +427,8 @@ async fn an_administrator_reads_the_plan_entries_of_their_own_area() {
     app.sign_in("admin_a").await;
     let (status, body) = app.json("/api/v1/audit?action=plan").await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let objects: Vec<&str> = body["entries"].as_array().unwrap().iter().map(|e| e["object_id"].as_str().unwrap()).collect();
+    let objects: Vec<&str> =
+        body["entries"].as_array().unwrap().iter().map(|e| e["object_id"].as_str().unwrap()).collect();
     assert_eq!(objects, vec![mine["id"].to_string()]);
     // The district's administrator (the app's first user) reads both.
     app.sign_in("admin1").await;

@@ -19,10 +19,11 @@ pub async fn ensure(db: &mut PgConnection, community_id: i64) -> Result<(), sqlx
     .bind(community_id)
     .fetch_one(&mut *db)
     .await?;
-    let kept: Option<String> = sqlx::query_scalar("select signature from community_cells where community_id = $1 for update")
-        .bind(community_id)
-        .fetch_optional(&mut *db)
-        .await?;
+    let kept: Option<String> =
+        sqlx::query_scalar("select signature from community_cells where community_id = $1 for update")
+            .bind(community_id)
+            .fetch_optional(&mut *db)
+            .await?;
     if kept.as_deref() == Some(signature.as_str()) {
         return Ok(());
     }

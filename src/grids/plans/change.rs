@@ -37,7 +37,13 @@ async fn rescore(db: &mut PgConnection, plan: &PlanRow, state: State) -> Result<
 }
 
 /// Applies one edit to a draft.
-pub async fn edit(pool: &PgPool, plan_id: i64, scope: &[i64], edit: &Edit, actor: &Actor) -> Result<PlanView, PlanError> {
+pub async fn edit(
+    pool: &PgPool,
+    plan_id: i64,
+    scope: &[i64],
+    edit: &Edit,
+    actor: &Actor,
+) -> Result<PlanView, PlanError> {
     let mut tx = pool.begin().await?;
     let plan = draft(&mut tx, plan_id, scope).await?;
     let loaded = request::load(&mut tx, plan.community_id, plan.bounds(), 0).await?;
@@ -61,7 +67,13 @@ pub async fn edit(pool: &PgPool, plan_id: i64, scope: &[i64], edit: &Edit, actor
 }
 
 /// Undoes the last edit, or redoes the last undone one.
-pub async fn step(pool: &PgPool, plan_id: i64, scope: &[i64], step: Step, actor: &Actor) -> Result<PlanView, PlanError> {
+pub async fn step(
+    pool: &PgPool,
+    plan_id: i64,
+    scope: &[i64],
+    step: Step,
+    actor: &Actor,
+) -> Result<PlanView, PlanError> {
     let mut tx = pool.begin().await?;
     let plan = draft(&mut tx, plan_id, scope).await?;
     let target = match step {
@@ -77,7 +89,14 @@ pub async fn step(pool: &PgPool, plan_id: i64, scope: &[i64], step: Step, actor:
     write(&mut tx, &plan, &state, &figures).await?;
     store::set_edit_seq(&mut *tx, plan_id, target).await?;
     let action = if step == Step::Undo { "plan.undo" } else { "plan.redo" };
-    audit(&mut tx, actor, action, (plan_id, plan.community_id), json!({ "from_edit": plan.edit_seq, "to_edit": target })).await?;
+    audit(
+        &mut tx,
+        actor,
+        action,
+        (plan_id, plan.community_id),
+        json!({ "from_edit": plan.edit_seq, "to_edit": target }),
+    )
+    .await?;
     let row = store::plan(&mut *tx, plan_id, scope, false).await?.ok_or_else(|| not_found(plan_id))?;
     tx.commit().await?;
     Ok(view(row, &state, figures))
@@ -103,7 +122,14 @@ pub async fn copy(pool: &PgPool, plan_id: i64, scope: &[i64], actor: &Actor) -> 
     let row = store::plan(&mut *tx, id, scope, false).await?.ok_or_else(|| not_found(id))?;
     write(&mut tx, &row, &state, &figures).await?;
     store::record_edit(&mut tx, id, 0, &json!({ "op": "copy", "from": plan_id }), &state, actor).await?;
-    audit(&mut tx, actor, "plan.copy", (id, source.community_id), json!({ "from": plan_id, "community_id": source.community_id })).await?;
+    audit(
+        &mut tx,
+        actor,
+        "plan.copy",
+        (id, source.community_id),
+        json!({ "from": plan_id, "community_id": source.community_id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(view(row, &state, figures))
 }

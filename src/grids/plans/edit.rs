@@ -111,12 +111,22 @@ pub struct Selector {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Edit {
     /// The parcels join grid `to`.
-    Move { parcels: Vec<Selector>, to: u32 },
+    Move {
+        parcels: Vec<Selector>,
+        to: u32,
+    },
     /// The parcels, all of one grid, become a new grid.
-    Split { parcels: Vec<Selector> },
+    Split {
+        parcels: Vec<Selector>,
+    },
     /// The second grid's parcels join the first; the second is gone.
-    Merge { grids: Vec<u32> },
-    Rename { grid: u32, name: String },
+    Merge {
+        grids: Vec<u32>,
+    },
+    Rename {
+        grid: u32,
+        name: String,
+    },
     /// Locks or unlocks one grid, or every grid when `grid` is absent.
     Lock {
         #[serde(default)]
@@ -146,7 +156,10 @@ pub struct Applied {
 
 impl State {
     fn grid(&self, number: u32, field: &'static str) -> Result<&GridEntry, EditError> {
-        self.grids.iter().find(|g| g.number == number).ok_or_else(|| refuse(field, format!("this plan has no grid {number}")))
+        self.grids
+            .iter()
+            .find(|g| g.number == number)
+            .ok_or_else(|| refuse(field, format!("this plan has no grid {number}")))
     }
 
     /// Indices of the parcels the selectors name, each once, in order.
@@ -175,7 +188,13 @@ impl State {
             if !found {
                 let what = match part {
                     None => format!("building {} is not in this plan's community", selector.building),
-                    Some(p) => format!("building {} has no part {} {}–{} in this plan", selector.building, p.kind.as_str(), p.first, p.last),
+                    Some(p) => format!(
+                        "building {} has no part {} {}–{} in this plan",
+                        selector.building,
+                        p.kind.as_str(),
+                        p.first,
+                        p.last
+                    ),
                 };
                 return Err(refuse("parcels", what));
             }
@@ -184,10 +203,7 @@ impl State {
     }
 
     fn households_of(&self, grid: u32) -> (u32, usize) {
-        self.parcels
-            .iter()
-            .filter(|p| p.grid == Some(grid))
-            .fold((0, 0), |(h, n), p| (h + p.households, n + 1))
+        self.parcels.iter().filter(|p| p.grid == Some(grid)).fold((0, 0), |(h, n), p| (h + p.households, n + 1))
     }
 
     /// The next grid number (one above the largest).
@@ -232,7 +248,10 @@ impl State {
             }
             Edit::Merge { grids } => {
                 let [into, gone] = grids[..] else {
-                    return Err(refuse("grids", "a merge names two grids: the one that stays and the one that joins it"));
+                    return Err(refuse(
+                        "grids",
+                        "a merge names two grids: the one that stays and the one that joins it",
+                    ));
                 };
                 self.grid(into, "grids")?;
                 let joining = self.grid(gone, "grids")?;
@@ -240,7 +259,10 @@ impl State {
                     return Err(refuse("grids", "a grid cannot merge with itself"));
                 }
                 if joining.locked {
-                    return Err(refuse("grids", format!("{} is locked; unlock it before merging it away", joining.name)));
+                    return Err(refuse(
+                        "grids",
+                        format!("{} is locked; unlock it before merging it away", joining.name),
+                    ));
                 }
                 for parcel in next.parcels.iter_mut().filter(|p| p.grid == Some(gone)) {
                     parcel.grid = Some(into);
@@ -307,7 +329,9 @@ mod tests {
     }
 
     fn grid(number: u32) -> GridEntry {
-        GridEntry { number, code: format!("420111006001{number:03}"), name: format!("第{number}网格"), locked: false }
+        GridEntry {
+            number, code: format!("420111006001{number:03}"), name: format!("第{number}网格"), locked: false
+        }
     }
 
     fn state() -> State {
@@ -319,7 +343,13 @@ mod tests {
         };
         State {
             grids: vec![grid(1), grid(2)],
-            parcels: vec![whole(1, 200, 1), whole(2, 150, 1), whole(3, 300, 2), tower(1, 2, 100, 1), tower(3, 4, 120, 2)],
+            parcels: vec![
+                whole(1, 200, 1),
+                whole(2, 150, 1),
+                whole(3, 300, 2),
+                tower(1, 2, 100, 1),
+                tower(3, 4, 120, 2),
+            ],
         }
     }
 
@@ -374,10 +404,11 @@ mod tests {
 
     #[test]
     fn a_split_makes_a_new_grid_with_a_fresh_code() {
-        let applied = state()
-            .apply(&Edit::Split { parcels: vec![sel(2)] }, || Some("420111006001007".into()))
-            .unwrap();
-        assert_eq!(applied.state.grids.last(), Some(&GridEntry { number: 3, code: "420111006001007".into(), name: "第7网格".into(), locked: false }));
+        let applied = state().apply(&Edit::Split { parcels: vec![sel(2)] }, || Some("420111006001007".into())).unwrap();
+        assert_eq!(
+            applied.state.grids.last(),
+            Some(&GridEntry { number: 3, code: "420111006001007".into(), name: "第7网格".into(), locked: false })
+        );
         assert_eq!(applied.state.parcels[1].grid, Some(3));
         let err = state().apply(&Edit::Split { parcels: vec![sel(1), sel(3)] }, no_code).unwrap_err();
         assert!(err.message.contains("one grid"), "{err}");
@@ -409,8 +440,16 @@ mod tests {
 
     #[test]
     fn edits_read_from_json() {
-        let edit: Edit = serde_json::from_str(r#"{"op":"move","parcels":[{"building":1},{"building":9,"units":[3,4]}],"to":2}"#).unwrap();
-        assert_eq!(edit, Edit::Move { parcels: vec![sel(1), Selector { building: 9, units: Some([3, 4]), virtual_part: None }], to: 2 });
+        let edit: Edit =
+            serde_json::from_str(r#"{"op":"move","parcels":[{"building":1},{"building":9,"units":[3,4]}],"to":2}"#)
+                .unwrap();
+        assert_eq!(
+            edit,
+            Edit::Move {
+                parcels: vec![sel(1), Selector { building: 9, units: Some([3, 4]), virtual_part: None }],
+                to: 2
+            }
+        );
         assert!(serde_json::from_str::<Edit>(r#"{"op":"move","parcels":[{"building":1,"floor":3}],"to":2}"#).is_err());
         assert!(serde_json::from_str::<Edit>(r#"{"op":"explode"}"#).is_err());
     }

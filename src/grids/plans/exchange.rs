@@ -113,10 +113,14 @@ pub async fn diff(db: &mut PgConnection, a: i64, b: i64, scope: &[i64]) -> Resul
 /// The equivalency CSV of a plan: `building,grid` then one row per building in a grid.
 pub async fn export_csv(db: &mut PgConnection, plan_id: i64, scope: &[i64]) -> Result<String, PlanError> {
     store::plan(&mut *db, plan_id, scope, false).await?.ok_or_else(|| not_found(plan_id))?;
-    let sql = format!("with m as ({MAIN_GRID}) select b.source_id, m.code from m join buildings b on b.id = m.building_id order by m.code, b.source_id");
+    let sql = format!(
+        "with m as ({MAIN_GRID}) select b.source_id, m.code from m join buildings b on b.id = m.building_id order by m.code, b.source_id"
+    );
     let rows: Vec<(String, String)> = sqlx::query_as(&sql).bind(plan_id).fetch_all(&mut *db).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
-    let write = |out: &mut csv::Writer<Vec<u8>>, a: &str, b: &str| out.write_record([a, b]).map_err(|e| PlanError::Internal(e.to_string()));
+    let write = |out: &mut csv::Writer<Vec<u8>>, a: &str, b: &str| {
+        out.write_record([a, b]).map_err(|e| PlanError::Internal(e.to_string()))
+    };
     write(&mut out, "building", "grid")?;
     for (building, code) in &rows {
         write(&mut out, building, code)?;
@@ -127,7 +131,8 @@ pub async fn export_csv(db: &mut PgConnection, plan_id: i64, scope: &[i64]) -> R
 
 /// Reads `building,grid` rows (a header row is optional).
 fn parse_csv(text: &str) -> Result<Vec<(usize, String, String)>, PlanError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| PlanError::invalid("csv", format!("line {}: {e}", i + 1)))?;
@@ -136,7 +141,10 @@ fn parse_csv(text: &str) -> Result<Vec<(usize, String, String)>, PlanError> {
             continue;
         }
         if record.len() != 2 {
-            return Err(PlanError::invalid("csv", format!("line {line}: expected 2 columns (building, grid), found {}", record.len())));
+            return Err(PlanError::invalid(
+                "csv",
+                format!("line {line}: expected 2 columns (building, grid), found {}", record.len()),
+            ));
         }
         if i == 0 && codes::sequence(&record[1]).is_none() {
             continue; // a header
@@ -166,8 +174,10 @@ pub async fn import_csv(
     let prefix = store::code_prefix(&mut tx, community_id)
         .await?
         .ok_or_else(|| PlanError::Conflict("the community's sub-district or community code is malformed".into()))?;
-    let sources: Vec<(String, i64)> =
-        sqlx::query_as("select source_id, id from buildings where community_id = $1").bind(community_id).fetch_all(&mut *tx).await?;
+    let sources: Vec<(String, i64)> = sqlx::query_as("select source_id, id from buildings where community_id = $1")
+        .bind(community_id)
+        .fetch_all(&mut *tx)
+        .await?;
     let mut by_source: HashMap<String, Option<i64>> = HashMap::new();
     for (source_id, id) in sources {
         // Two sources may reuse an id: such a row is ambiguous.
@@ -183,14 +193,25 @@ pub async fn import_csv(
         }
         let building = match by_source.get(source_id) {
             Some(Some(id)) => *id,
-            Some(None) => return Err(PlanError::invalid("csv", format!("line {line}: building «{source_id}» is ambiguous in this community"))),
-            None => return Err(PlanError::invalid("csv", format!("line {line}: no building «{source_id}» in this community"))),
+            Some(None) => {
+                return Err(PlanError::invalid(
+                    "csv",
+                    format!("line {line}: building «{source_id}» is ambiguous in this community"),
+                ));
+            }
+            None => {
+                return Err(PlanError::invalid(
+                    "csv",
+                    format!("line {line}: no building «{source_id}» in this community"),
+                ));
+            }
         };
         if grid_of.insert(building, code.clone()).is_some() {
             return Err(PlanError::invalid("csv", format!("line {line}: building «{source_id}» is listed twice")));
         }
     }
-    let codes: BTreeMap<&str, u32> = grid_of.values().map(String::as_str).collect::<std::collections::BTreeSet<_>>().into_iter().zip(1..).collect();
+    let codes: BTreeMap<&str, u32> =
+        grid_of.values().map(String::as_str).collect::<std::collections::BTreeSet<_>>().into_iter().zip(1..).collect();
     let grids = codes
         .iter()
         .map(|(code, &number)| GridEntry {

@@ -127,17 +127,25 @@ mod tests {
 
     #[test]
     fn out_of_range_detached_and_unassigned_households_are_violations() {
-        let request = Request {
-            buildings: (0..6).map(|i| building(i, 150, i as f64)).collect(),
-            ..Default::default()
-        };
+        let request = Request { buildings: (0..6).map(|i| building(i, 150, i as f64)).collect(), ..Default::default() };
         let parcel = |building, grid| ParcelEntry { building, part: Part::Whole.into(), households: 150, grid };
-        let grid = |number: u32| GridEntry { number, code: format!("420111006001{number:03}"), name: format!("第{number}网格"), locked: false };
+        let grid = |number: u32| GridEntry {
+            number,
+            code: format!("420111006001{number:03}"),
+            name: format!("第{number}网格"),
+            locked: false,
+        };
         // Grid 1 holds buildings 0, 1 and 3 (450 households, but 3 is cut off by 2); grid 2 holds 2
         // (150, under); building 4 is in no grid and building 5 is missing from the plan.
         let state = State {
             grids: vec![grid(1), grid(2)],
-            parcels: vec![parcel(0, Some(1)), parcel(1, Some(1)), parcel(2, Some(2)), parcel(3, Some(1)), parcel(4, None)],
+            parcels: vec![
+                parcel(0, Some(1)),
+                parcel(1, Some(1)),
+                parcel(2, Some(2)),
+                parcel(3, Some(1)),
+                parcel(4, None),
+            ],
         };
         let figures = figures(&request, &state).unwrap();
         assert_eq!(figures.households, 900);

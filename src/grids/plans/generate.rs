@@ -30,7 +30,10 @@ pub async fn generate(
 ) -> Result<PlanView, PlanError> {
     let Bounds { min, max, target } = options.bounds;
     if min == 0 || min > target || target > max {
-        return Err(PlanError::invalid("min", format!("bounds must satisfy 0 < min ≤ target ≤ max, got {min}, {target}, {max}")));
+        return Err(PlanError::invalid(
+            "min",
+            format!("bounds must satisfy 0 < min ≤ target ≤ max, got {min}, {target}, {max}"),
+        ));
     }
     let mut tx = pool.begin().await?;
     require_community(&mut tx, community_id, scope).await?;
@@ -62,8 +65,7 @@ pub async fn generate(
     for (position, &grid) in order.iter().enumerate() {
         number[grid] = position as u32 + 1;
     }
-    let new: Vec<Holding<usize>> =
-        plan.parcels.iter().filter_map(|p| Some((p.id, p.grid?, p.households))).collect();
+    let new: Vec<Holding<usize>> = plan.parcels.iter().filter_map(|p| Some((p.id, p.grid?, p.households))).collect();
     let (inherited, names) = match &previous {
         Some(state) => inheritance(state, &new, plan.grids.len()),
         None => (vec![None; plan.grids.len()], HashMap::new()),
@@ -134,11 +136,8 @@ fn grid_centroids(plan: &partition::Plan, centroid: &HashMap<i64, (f64, f64)>) -
 fn inheritance(previous: &State, new: &[Holding<usize>], grids: usize) -> (Vec<Option<u32>>, HashMap<u32, String>) {
     let seq_of: HashMap<u32, u32> =
         previous.grids.iter().filter_map(|g| Some((g.number, codes::sequence(&g.code)?))).collect();
-    let old: Vec<Holding<u32>> = previous
-        .parcels
-        .iter()
-        .filter_map(|p| Some((p.id(), *seq_of.get(&p.grid?)?, p.households)))
-        .collect();
+    let old: Vec<Holding<u32>> =
+        previous.parcels.iter().filter_map(|p| Some((p.id(), *seq_of.get(&p.grid?)?, p.households))).collect();
     let names = previous.grids.iter().filter_map(|g| Some((codes::sequence(&g.code)?, g.name.clone()))).collect();
     (codes::inherit(&old, new, grids), names)
 }

@@ -83,10 +83,8 @@ pub async fn start(
         return Err(PlanError::invalid("communities", "name at least one community"));
     }
     let outside: Vec<i64> = communities.iter().copied().filter(|c| !scope.contains(c)).collect();
-    let known: Vec<i64> = sqlx::query_scalar("select id from communities where id = any($1)")
-        .bind(&communities)
-        .fetch_all(pool)
-        .await?;
+    let known: Vec<i64> =
+        sqlx::query_scalar("select id from communities where id = any($1)").bind(&communities).fetch_all(pool).await?;
     if let Some(missing) = communities.iter().find(|c| !known.contains(c) || outside.contains(c)) {
         return Err(PlanError::NotFound(format!("no community {missing} in your area")));
     }

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use sqlx::PgConnection;
 
 pub use change::{Step, copy, edit, publish, step};
-pub use exchange::{diff, export_csv, grids_geojson, buildings_geojson, import_csv, Change, Diff};
+pub use exchange::{Change, Diff, buildings_geojson, diff, export_csv, grids_geojson, import_csv};
 pub use generate::{GenerateOptions, generate};
 
 use crate::audit::{self, Actor, Event};
@@ -203,12 +203,7 @@ async fn audit(
 }
 
 /// Writes a new state as the plan's, with its polygons, and answers its view.
-async fn write(
-    db: &mut PgConnection,
-    plan: &PlanRow,
-    state: &State,
-    figures: &Figures,
-) -> Result<(), PlanError> {
+async fn write(db: &mut PgConnection, plan: &PlanRow, state: &State, figures: &Figures) -> Result<(), PlanError> {
     store::save_state(db, plan.id, state, figures).await?;
     cells::ensure(db, plan.community_id).await?;
     cells::grid_polygons(db, plan.id, plan.community_id).await?;

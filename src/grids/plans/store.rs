@@ -131,12 +131,19 @@ pub async fn load_state(db: &mut PgConnection, plan_id: i64) -> Result<State, sq
     .await?;
     let u = |v: i32| v.max(0) as u32;
     Ok(State {
-        grids: grids.into_iter().map(|(n, code, name, locked)| GridEntry { number: u(n), code, name, locked }).collect(),
+        grids: grids
+            .into_iter()
+            .map(|(n, code, name, locked)| GridEntry { number: u(n), code, name, locked })
+            .collect(),
         parcels: parcels
             .into_iter()
             .map(|(building, part, first, last, households, grid)| ParcelEntry {
                 building,
-                part: PartKey { kind: PartKind::parse(&part).unwrap_or(PartKind::Whole), first: u(first), last: u(last) },
+                part: PartKey {
+                    kind: PartKind::parse(&part).unwrap_or(PartKind::Whole),
+                    first: u(first),
+                    last: u(last),
+                },
                 households: u(households),
                 grid: grid.map(u),
             })
@@ -145,7 +152,12 @@ pub async fn load_state(db: &mut PgConnection, plan_id: i64) -> Result<State, sq
 }
 
 /// Replaces the plan's grids and parcels by `state`, with the figures of its grids.
-pub async fn save_state(db: &mut PgConnection, plan_id: i64, state: &State, figures: &Figures) -> Result<(), sqlx::Error> {
+pub async fn save_state(
+    db: &mut PgConnection,
+    plan_id: i64,
+    state: &State,
+    figures: &Figures,
+) -> Result<(), sqlx::Error> {
     sqlx::query("delete from plan_parcels where plan_id = $1").bind(plan_id).execute(&mut *db).await?;
     sqlx::query("delete from plan_grids where plan_id = $1").bind(plan_id).execute(&mut *db).await?;
     let g = &state.grids;
@@ -195,7 +207,11 @@ pub async fn record_edit(
     state: &State,
     actor: &Actor,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("delete from plan_edits where plan_id = $1 and seq >= $2").bind(plan_id).bind(seq).execute(&mut *db).await?;
+    sqlx::query("delete from plan_edits where plan_id = $1 and seq >= $2")
+        .bind(plan_id)
+        .bind(seq)
+        .execute(&mut *db)
+        .await?;
     sqlx::query("insert into plan_edits (plan_id, seq, op, state, actor_id, actor) values ($1, $2, $3, $4, $5, $6)")
         .bind(plan_id)
         .bind(seq)
@@ -253,7 +269,11 @@ pub async fn code_prefix(db: &mut PgConnection, community_id: i64) -> Result<Opt
 
 /// One above the largest grid sequence in the community's register (every code ever published)
 /// and in plan `plan_id`, if given: drafts never published do not use up codes.
-pub async fn next_sequence(db: impl PgExecutor<'_>, community_id: i64, plan_id: Option<i64>) -> Result<u32, sqlx::Error> {
+pub async fn next_sequence(
+    db: impl PgExecutor<'_>,
+    community_id: i64,
+    plan_id: Option<i64>,
+) -> Result<u32, sqlx::Error> {
     let codes: Vec<String> = sqlx::query_scalar(
         "select code from grids where community_id = $1 union select code from plan_grids where plan_id = $2",
     )
