@@ -17,7 +17,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(dataset) = parse(text, "geojson:fuzz", &GeojsonOptions { crs, only }) {
         for building in &dataset.buildings {
             assert!(building.households >= 0, "households are never negative");
-            assert!(building.units.iter().map(|u| i64::from(u.households)).sum::<i64>() <= i64::from(building.households));
+            assert!(
+                building.units.iter().map(|u| i64::from(u.households)).sum::<i64>() <= i64::from(building.households)
+            );
         }
     }
 });

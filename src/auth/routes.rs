@@ -267,20 +267,20 @@ async fn update_user(
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
     admin.require_admin()?;
     let mut tx = state.pool.begin().await?;
-    let before = store::managed_user(&mut *tx, id, &admin.communities).await?.ok_or_else(no_such_user)?;
+    let before = store::managed_user(&mut tx, id, &admin.communities).await?.ok_or_else(no_such_user)?;
     if change.disabled && id == admin.id {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "you may not disable your own account")
             .with_details(json!({ "field": "disabled" })));
     }
     if before.disabled != change.disabled {
         store::set_disabled(&mut *tx, id, change.disabled).await?;
-        let (action, ended) = if change.disabled {
-            ("user.disable", store::delete_sessions(&mut *tx, id).await?)
+        let event = if change.disabled {
+            let ended = store::delete_sessions(&mut *tx, id).await?;
+            Event::on_user("user.disable", id, json!({ "username": before.username, "sessions_ended": ended }))
         } else {
-            ("user.enable", 0)
+            Event::on_user("user.enable", id, json!({ "username": before.username }))
         };
-        let summary = json!({ "username": before.username, "sessions_ended": ended });
-        audit::record(&mut *tx, &admin.actor(), Event::on_user(action, id, summary)).await?;
+        audit::record(&mut *tx, &admin.actor(), event).await?;
     }
     tx.commit().await?;
     let profile = store::user(&state.pool, id).await?.ok_or_else(no_such_user)?;
@@ -295,7 +295,7 @@ async fn unlock_user(
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
     admin.require_admin()?;
     let mut tx = state.pool.begin().await?;
-    let before = store::managed_user(&mut *tx, id, &admin.communities).await?.ok_or_else(no_such_user)?;
+    let before = store::managed_user(&mut tx, id, &admin.communities).await?.ok_or_else(no_such_user)?;
     if before.failed_logins != 0 || before.locked_until.is_some() {
         store::record_success(&mut *tx, id).await?;
         let summary = json!({

@@ -1,5 +1,6 @@
 //! HTTP routes of grid plans (docs/GRIDS.md). Planners and administrators change plans of the
-//! communities in their area; leaders read them; other roles are refused.
+//! communities in their area (within the per-user limit of changes); leaders read them; other
+//! roles are refused.
 
 use axum::Router;
 use axum::extract::State;
@@ -17,6 +18,7 @@ use crate::auth::role::Role;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Json, Path};
+use crate::http::limit::Submitter;
 
 /// Longest note on a plan, in characters.
 const MAX_NOTE_CHARS: usize = 500;
@@ -118,7 +120,7 @@ impl GenerateBody {
 
 async fn generate(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Submitter(user): Submitter,
     Path(id): Path<i64>,
     Json(body): Json<GenerateBody>,
 ) -> Result<Response, ApiError> {
@@ -144,7 +146,7 @@ struct JobBody {
 
 async fn start_job(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Submitter(user): Submitter,
     Json(body): Json<JobBody>,
 ) -> Result<Response, ApiError> {
     let scope = planners(&user)?;
@@ -169,7 +171,7 @@ async fn job(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i6
 
 async fn import_csv(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Submitter(user): Submitter,
     Path(id): Path<i64>,
     body: String,
 ) -> Result<Response, ApiError> {
@@ -202,7 +204,7 @@ async fn buildings(
 
 async fn edit(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Submitter(user): Submitter,
     Path(id): Path<i64>,
     Json(edit): Json<Edit>,
 ) -> Result<Response, ApiError> {
@@ -210,11 +212,19 @@ async fn edit(
     Ok(axum::Json(plan).into_response())
 }
 
-async fn undo(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
+async fn undo(
+    State(state): State<AppState>,
+    Submitter(user): Submitter,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
     Ok(axum::Json(plans::step(&state.pool, id, planners(&user)?, Step::Undo, &user.actor()).await?).into_response())
 }
 
-async fn redo(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
+async fn redo(
+    State(state): State<AppState>,
+    Submitter(user): Submitter,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
     Ok(axum::Json(plans::step(&state.pool, id, planners(&user)?, Step::Redo, &user.actor()).await?).into_response())
 }
 
@@ -225,7 +235,11 @@ async fn validate(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
     Ok(axum::Json(body).into_response())
 }
 
-async fn copy(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
+async fn copy(
+    State(state): State<AppState>,
+    Submitter(user): Submitter,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
     let plan = plans::copy(&state.pool, id, planners(&user)?, &user.actor()).await?;
     Ok((StatusCode::CREATED, axum::Json(plan)).into_response())
 }
@@ -239,7 +253,7 @@ struct PublishBody {
 
 async fn publish(
     State(state): State<AppState>,
-    user: CurrentUser,
+    Submitter(user): Submitter,
     Path(id): Path<i64>,
     Json(body): Json<PublishBody>,
 ) -> Result<Response, ApiError> {

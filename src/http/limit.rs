@@ -91,7 +91,11 @@ pub struct LimitSettings {
 impl Default for LimitSettings {
     fn default() -> Self {
         let per_minute = |n: u32| Rate::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
-        LimitSettings { login_per_client: per_minute(10), login_per_username: per_minute(10), submissions: per_minute(120) }
+        LimitSettings {
+            login_per_client: per_minute(10),
+            login_per_username: per_minute(10),
+            submissions: per_minute(120),
+        }
     }
 }
 
@@ -197,9 +201,13 @@ fn username_key(username: &str) -> String {
 fn refusal(what: &str, wait: Duration, rate: Rate) -> ApiError {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let seconds = seconds.max(1);
-    ApiError::new(axum::http::StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("{what}; try again in {seconds} s"))
-        .with_details(json!({ "retry_after": seconds, "limit": rate.to_string() }))
-        .with_retry_after(seconds)
+    ApiError::new(
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("{what}; try again in {seconds} s"),
+    )
+    .with_details(json!({ "retry_after": seconds, "limit": rate.to_string() }))
+    .with_retry_after(seconds)
 }
 
 /// A signed-in user making a change: [`CurrentUser`] within the per-user limit of state-changing
@@ -228,7 +236,10 @@ mod tests {
 
     #[test]
     fn rates_parse_from_count_and_period_and_print_back() {
-        assert_eq!(rate("10/min"), Rate { count: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN), period: Duration::from_secs(60) });
+        assert_eq!(
+            rate("10/min"),
+            Rate { count: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN), period: Duration::from_secs(60) }
+        );
         assert_eq!(rate("3/6s").period, Duration::from_secs(6));
         assert_eq!(rate(" 1000 / h ").period, Duration::from_secs(3600));
         for text in ["10/min", "3/6s", "120/2min", "5/s", "1000/h"] {

@@ -24,6 +24,10 @@ pub enum GeojsonError {
     Io { file: String, reason: String },
 }
 
+/// Most units (单元) a building may have: each becomes a record, so a larger count is refused
+/// rather than allocated.
+const MAX_UNITS: i32 = 1000;
+
 /// What a feature describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeatureKind {
@@ -109,6 +113,9 @@ fn read_feature(feature: &Feature, id: &str, options: &GeojsonOptions, dataset: 
         FeatureKind::Building => {
             let households = whole(props, "households", 0)?.unwrap_or(0);
             let units = whole(props, "units", 1)?;
+            if units.is_some_and(|n| n > MAX_UNITS) {
+                return Err(format!("units must be at most {MAX_UNITS}"));
+            }
             let floors = match whole(props, "floors", 0)? {
                 Some(floors) => Some(floors),
                 None => whole_rounded(props, "levels")?,
@@ -192,7 +199,9 @@ fn polygon(rings: &PolygonType, crs: Crs) -> Result<Polygon<f64>, String> {
         let coords = ring
             .iter()
             .map(|position| {
-                let (x, y) = (position[0], position[1]);
+                let [x, y, ..] = *position.as_slice() else {
+                    return Err(format!("a position has {} coordinates, at least 2 are needed", position.len()));
+                };
                 if !(x.is_finite() && y.is_finite() && (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)) {
                     return Err(format!("coordinate ({x}, {y}) is not a longitude/latitude"));
                 }
@@ -269,6 +278,28 @@ mod tests {
         assert!(reasons[2].contains("not a longitude/latitude"));
         assert!(reasons[3].contains("at least 3"));
         assert!(reasons[4].contains("needs a name"));
+    }
+
+    #[test]
+    fn short_positions_and_huge_unit_counts_are_skipped_not_a_crash() {
+        // A one-number position panicked on indexing (found by `scripts/fuzz`, geojson_import);
+        // a unit count near i32::MAX allocated a record per unit, gigabytes.
+        let text = r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"id":"short"},"geometry":{"type":"Polygon","coordinates":[[[114,30],[114.1],[114.1,30.1],[114,30]]]}},
+            {"type":"Feature","properties":{"id":"empty"},"geometry":{"type":"Polygon","coordinates":[[[114,30],[],[114.1,30.1],[114,30]]]}},
+            {"type":"Feature","properties":{"id":"units","households":5,"units":2000000000},"geometry":{"type":"Polygon","coordinates":[[[114,30],[114.1,30],[114.1,30.1],[114,30]]]}}
+        ]}"#;
+        let d = parse_wgs84(text);
+        assert!(d.buildings.is_empty());
+        let reasons: Vec<_> = d.skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "a position has 1 coordinates, at least 2 are needed",
+                "a position has 0 coordinates, at least 2 are needed",
+                "units must be at most 1000"
+            ]
+        );
     }
 
     #[test]

@@ -295,7 +295,11 @@ async fn an_admin_disables_an_account_which_ends_its_sessions_and_refuses_its_si
 
     for replay in [false, true] {
         let (status, body) = app.patch_json(&format!("/api/v1/users/{wang}"), &json!({ "disabled": true })).await;
-        assert_eq!((status, body["user"]["disabled"].as_bool()), (StatusCode::OK, Some(true)), "replay {replay}: {body}");
+        assert_eq!(
+            (status, body["user"]["disabled"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "replay {replay}: {body}"
+        );
         assert_eq!(body["user"]["username"], "wang");
     }
     let sessions: i64 = sqlx::query_scalar("select count(*) from sessions where user_id = $1")
@@ -323,7 +327,11 @@ async fn an_admin_disables_an_account_which_ends_its_sessions_and_refuses_its_si
     app.token = admin;
     for replay in [false, true] {
         let (status, body) = app.patch_json(&format!("/api/v1/users/{wang}"), &json!({ "disabled": false })).await;
-        assert_eq!((status, body["user"]["disabled"].as_bool()), (StatusCode::OK, Some(false)), "replay {replay}: {body}");
+        assert_eq!(
+            (status, body["user"]["disabled"].as_bool()),
+            (StatusCode::OK, Some(false)),
+            "replay {replay}: {body}"
+        );
     }
     app.sign_in("wang").await;
     assert_eq!(
@@ -429,11 +437,10 @@ async fn only_admins_manage_accounts_and_only_within_their_area() {
     let (status, body) = app.patch_json(&format!("/api/v1/users/{admin1}"), &disable).await;
     assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "forbidden"), "not oneself: {body}");
 
-    let disabled: Vec<String> =
-        sqlx::query_scalar("select username from users where disabled order by username")
-            .fetch_all(&app.pool)
-            .await
-            .expect("users");
+    let disabled: Vec<String> = sqlx::query_scalar("select username from users where disabled order by username")
+        .fetch_all(&app.pool)
+        .await
+        .expect("users");
     assert_eq!(disabled, ["wang"], "every refused request left its account as it was");
     let (_, me) = app.json("/api/v1/session").await;
     assert_eq!(me["user"]["username"], "admin1", "the admin is still signed in");
