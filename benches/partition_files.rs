@@ -1,6 +1,7 @@
 //! Partitions the buildings of real map files with the grid engine and prints, per file, the
 //! figures of the comparison with PySAL spopt (`scripts/compare-spopt`):
-//! `cargo bench --bench partition_files -- FILE... [--crs wgs84|gcj02|bd09] [--export-dir DIR] [--json]`.
+//! `cargo bench --bench partition_files -- FILE... [--crs wgs84|gcj02|bd09] [--ignore-roads]
+//! [--export-dir DIR] [--json]`.
 //!
 //! Files are read as `wangge import` reads them: `.pbf` with the OSM importer and the default
 //! household estimate, anything else as a GeoJSON FeatureCollection (`--crs` as `wangge import
@@ -8,7 +9,8 @@
 //! each is partitioned on one thread. The engine's time is the wall time of partitioning every
 //! community of the file (not reading it, not building the requests), the best of at least
 //! three runs repeated for at least a second. Households per grid: min / median (the upper
-//! middle for an even count) / max.
+//! middle for an even count) / max. `--ignore-roads` drops every barrier from the requests, so
+//! that the engine knows no more than a tool given only the buildings (spopt).
 //!
 //! `--export-dir DIR` writes `DIR/<name>.geojson`: one feature per household-bearing parcel (a
 //! building, or a part of a tower split by units) with its footprint in WGS84, `households`,
@@ -41,6 +43,7 @@ struct Options {
     crs: Crs,
     export_dir: Option<PathBuf>,
     json: bool,
+    ignore_roads: bool,
 }
 
 fn main() {
@@ -49,7 +52,7 @@ fn main() {
         Err(message) => {
             eprintln!("partition_files: {message}");
             eprintln!(
-                "usage: cargo bench --bench partition_files -- FILE... [--crs wgs84|gcj02|bd09] [--export-dir DIR] [--json]"
+                "usage: cargo bench --bench partition_files -- FILE... [--crs wgs84|gcj02|bd09] [--ignore-roads] [--export-dir DIR] [--json]"
             );
             std::process::exit(2);
         }
@@ -78,13 +81,15 @@ fn fail(message: &str) -> ! {
 }
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options { files: Vec::new(), crs: Crs::default(), export_dir: None, json: false };
+    let mut options =
+        Options { files: Vec::new(), crs: Crs::default(), export_dir: None, json: false, ignore_roads: false };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             // `cargo bench` passes `--bench` to every bench binary.
             "--bench" => {}
             "--json" => options.json = true,
+            "--ignore-roads" => options.ignore_roads = true,
             "--export-dir" => options.export_dir = Some(args.next().ok_or("--export-dir needs a directory")?.into()),
             "--crs" => {
                 let value = args.next().ok_or("--crs needs wgs84, gcj02 or bd09")?;
@@ -111,7 +116,10 @@ fn run(file: &Path, options: &Options) -> Result<Report, String> {
     let data = read(file, options.crs)?;
     let read_time = started.elapsed();
     let started = Instant::now();
-    let requests = dataset::requests(&data, Bounds::default(), SEED);
+    let mut requests = dataset::requests(&data, Bounds::default(), SEED);
+    if options.ignore_roads {
+        requests.iter_mut().for_each(|c| c.request.barriers.clear());
+    }
     let requests_time = started.elapsed();
 
     let (plans, times) = timed_runs(&requests)?;
@@ -119,6 +127,7 @@ fn run(file: &Path, options: &Options) -> Result<Report, String> {
     let median = median_f64(&times);
 
     let buildings = data.buildings.len();
+    let barriers: usize = requests.iter().map(|c| c.request.barriers.len()).sum();
     let with_households = data.buildings.iter().filter(|b| b.households > 0).count();
     let households: i64 = data.buildings.iter().map(|b| i64::from(b.households.max(0))).sum();
     let grids: Vec<_> = plans.iter().flat_map(|plan| plan.grids.iter()).collect();
@@ -146,7 +155,7 @@ fn run(file: &Path, options: &Options) -> Result<Report, String> {
     }));
 
     let exported = match &options.export_dir {
-        Some(dir) => Some(export(dir, file, &data, &requests, &plans, &origins)?),
+        Some(dir) => Some(export(dir, file, &data, &requests, &plans, &origins, options.ignore_roads)?),
         None => None,
     };
 
@@ -154,8 +163,14 @@ fn run(file: &Path, options: &Options) -> Result<Report, String> {
     let share = 100.0 * within as f64 / grids.len().max(1) as f64;
     let mut text = vec![
         format!(
-            "{name}: {buildings} buildings ({with_households} with households), {households} households, {} communities",
-            requests.len()
+            "{name}: {buildings} buildings ({with_households} with households), {households} households, {} {}, {}",
+            requests.len(),
+            if requests.len() == 1 { "community" } else { "communities" },
+            if options.ignore_roads {
+                "roads ignored".to_owned()
+            } else {
+                format!("{barriers} road lines as barriers")
+            }
         ),
         format!(
             "  engine: best {:.2} ms, median {:.2} ms of {} runs on 1 thread (file read in {:.0} ms, requests built in {:.1} ms)",
@@ -175,21 +190,33 @@ fn run(file: &Path, options: &Options) -> Result<Report, String> {
         format!(
             "  mean Polsby-Popper {pp:.3} (hull of all footprints of a grid), {pp_households:.3} (household-bearing footprints only)"
         ),
-        format!("  {parcels} parcels; {split} buildings split by units; {unassigned} households in no grid"),
+        format!(
+            "  {parcels} parcels; {split} buildings above {} households split into parts; {unassigned} households in no grid",
+            Bounds::default().max
+        ),
     ];
     if let Some(path) = &exported {
         text.push(format!("  exported {}", path.display()));
     }
-    for (community, plan) in requests.iter().zip(&plans).filter(|(_, plan)| !plan.feasible).take(5) {
-        let first = plan.explanation.as_deref().and_then(|e| e.lines().next()).unwrap_or("");
-        text.push(format!("  not feasible: {}: {first}", community.community));
+    let infeasible: Vec<(&str, &str)> = requests
+        .iter()
+        .zip(&plans)
+        .filter(|(_, plan)| !plan.feasible)
+        .map(|(c, plan)| {
+            (c.community.as_str(), plan.explanation.as_deref().and_then(|e| e.lines().next()).unwrap_or(""))
+        })
+        .collect();
+    for (community, why) in infeasible.iter().take(5) {
+        text.push(format!("  not feasible: {community}: {why}"));
     }
     let json = json!({
         "file": name,
+        "ignore_roads": options.ignore_roads,
         "buildings": buildings,
         "buildings_with_households": with_households,
         "households": households,
         "communities": requests.len(),
+        "barriers": barriers,
         "parcels": parcels,
         "split_buildings": split,
         "unassigned_households": unassigned,
@@ -198,6 +225,7 @@ fn run(file: &Path, options: &Options) -> Result<Report, String> {
         "within_share": within as f64 / grids.len().max(1) as f64,
         "connected": connected,
         "feasible_communities": feasible,
+        "infeasible": infeasible.iter().map(|(c, why)| json!({ "community": c, "explanation": why })).collect::<Vec<_>>(),
         "households_min": min,
         "households_median": mid,
         "households_max": max,
@@ -307,6 +335,7 @@ fn export(
     requests: &[dataset::CommunityRequest],
     plans: &[Plan],
     origins: &[Option<(f64, f64)>],
+    ignore_roads: bool,
 ) -> Result<PathBuf, String> {
     let mut features = Vec::new();
     let mut communities = Vec::new();
@@ -343,6 +372,7 @@ fn export(
             "source": data.source,
             "bounds": { "min": bounds.min, "max": bounds.max, "target": bounds.target },
             "seed": SEED,
+            "ignore_roads": ignore_roads,
             "communities": communities,
         },
         "features": features,
