@@ -158,8 +158,8 @@ fn plan_json(plan: &PlanView) -> serde_json::Value {
         .iter()
         .map(|g| {
             json!({
-                "code": g.code, "households": g.households, "buildings": g.buildings, "connected": g.connected,
-                "polsby_popper": g.polsby_popper, "status": g.status,
+                "code": g.code, "households": g.figures.households, "buildings": g.figures.buildings,
+                "connected": g.figures.connected, "polsby_popper": g.figures.polsby_popper, "status": g.figures.status,
             })
         })
         .collect();

@@ -24,7 +24,7 @@ pub use generate::{GenerateOptions, generate};
 use crate::audit::{self, Actor, Event};
 use crate::grids::partition::{Bounds, PartitionError, Request};
 use edit::State;
-use figures::{Figures, Violation};
+use figures::{Figures, GridFigures, Violation};
 use store::PlanRow;
 
 /// Why a plan operation is refused or failed.
@@ -78,18 +78,14 @@ pub struct BoundsView {
     pub target: u32,
 }
 
+/// A grid of a plan: its name, code and lock with its figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct GridView {
-    pub number: u32,
     pub code: String,
     pub name: String,
-    pub households: u32,
-    pub buildings: usize,
-    pub parcels: usize,
-    pub connected: bool,
-    pub polsby_popper: f64,
-    pub status: &'static str,
     pub locked: bool,
+    #[serde(flatten)]
+    pub figures: GridFigures,
 }
 
 fn view(plan: PlanRow, state: &State, figures: Figures) -> PlanView {
@@ -98,17 +94,11 @@ fn view(plan: PlanRow, state: &State, figures: Figures) -> PlanView {
         .grids
         .iter()
         .zip(figures.grids)
-        .map(|(entry, f)| GridView {
-            number: entry.number,
+        .map(|(entry, figures)| GridView {
             code: entry.code.clone(),
             name: entry.name.clone(),
-            households: f.households,
-            buildings: f.buildings,
-            parcels: f.parcels,
-            connected: f.connected,
-            polsby_popper: (f.polsby_popper * 1000.0).round() / 1000.0,
-            status: f.status,
             locked: entry.locked,
+            figures: GridFigures { polsby_popper: (figures.polsby_popper * 1000.0).round() / 1000.0, ..figures },
         })
         .collect();
     PlanView {
