@@ -47,8 +47,8 @@ impl From<PlanError> for ApiError {
         let unprocessable = |code, message: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message);
         match error {
             PlanError::NotFound(message) => ApiError::not_found(message),
-            PlanError::Invalid { field, message } => {
-                unprocessable("invalid_request", message).with_details(json!({ "field": field }))
+            PlanError::Invalid { field, code, message } => {
+                unprocessable(code, message).with_details(json!({ "field": field }))
             }
             PlanError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
             PlanError::Violations(violations) => unprocessable(

@@ -178,7 +178,7 @@ async fn split_merge_rename_and_lock() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(grid(&locked, 1)["locked"], true);
     let (status, body) = post(&app, &edits, json!({"op": "move", "parcels": [{"building": building}], "to": 2})).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "grid_locked"));
     assert!(body["error"]["message"].as_str().unwrap().contains("locked"), "{body}");
     let (_, all) = post(&app, &edits, json!({"op": "lock", "locked": false})).await;
     assert!(all["grids"].as_array().unwrap().iter().all(|g| g["locked"] == false));
@@ -207,17 +207,30 @@ async fn bad_edits_are_refused_and_change_nothing() {
     let cases = [
         (
             json!({"op": "move", "parcels": [{"building": 999_999_999}], "to": 2}),
+            "unknown_building",
             "building 999999999 is not in this plan's community",
         ),
-        (json!({"op": "move", "parcels": [{"building": foreign}], "to": 2}), "is not in this plan's community"),
-        (json!({"op": "move", "parcels": everything_in_1, "to": 2}), "empty; merge it into another grid instead"),
-        (json!({"op": "move", "parcels": [{"building": foreign}], "to": 99}), "this plan has no grid 99"),
-        (json!({"op": "merge", "grids": [1]}), "a merge names two grids"),
-        (json!({"op": "rename", "grid": 1, "name": ""}), "1 to 60 characters"),
+        (
+            json!({"op": "move", "parcels": [{"building": foreign}], "to": 2}),
+            "unknown_building",
+            "is not in this plan's community",
+        ),
+        (
+            json!({"op": "move", "parcels": everything_in_1, "to": 2}),
+            "would_empty_grid",
+            "empty; merge it into another grid instead",
+        ),
+        (
+            json!({"op": "move", "parcels": [{"building": foreign}], "to": 99}),
+            "unknown_grid",
+            "this plan has no grid 99",
+        ),
+        (json!({"op": "merge", "grids": [1]}), "invalid_merge", "a merge names two grids"),
+        (json!({"op": "rename", "grid": 1, "name": ""}), "invalid_name", "1 to 60 characters"),
     ];
-    for (edit, message) in &cases {
+    for (edit, code, message) in &cases {
         let (status, body) = post(&app, &edits, edit.clone()).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{edit}: {body}");
+        assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, *code), "{edit}: {body}");
         assert!(body["error"]["message"].as_str().unwrap().contains(message), "{edit}: {body}");
     }
     for (body, status) in [

@@ -278,16 +278,17 @@ describe('grid planner page', { timeout: 900_000 }, () => {
     assert.equal(await row.getAttribute('data-locked'), 'true');
     assert.ok(await row.locator('.lock-toggle').isChecked());
 
-    // Taking a building out of a locked grid is refused; the page shows the service's reason.
+    // Taking a building out of a locked grid is refused; the page shows the reason in Chinese.
     const refusal = await apiCall(server, plannerToken, `/api/v1/plans/${planId}/edits`, {
       method: 'POST', body: { op: 'move', parcels: [{ building: moved.building }], to: moved.from },
     });
     assert.equal(refusal.status, 422, `the API refuses: ${JSON.stringify(refusal.body)}`);
+    assert.equal(refusal.body.error.code, 'grid_locked');
     await page.getByLabel('移至网格').selectOption(String(moved.from));
     await page.getByRole('button', { name: '移动', exact: true }).click();
     const error = page.locator('#planner-error');
     await error.waitFor({ state: 'visible', timeout: 30_000 });
-    assert.equal((await error.textContent()).trim(), `操作失败：${refusal.body.error.message}`);
+    assert.equal((await error.textContent()).trim(), '操作失败：网格已锁定，其楼栋不能移出');
     await waitForIdle(page);
     assert.deepEqual(apiTallies(await api(`/api/v1/plans/${planId}`)), apiTallies(plan), 'nothing moved');
 

@@ -154,8 +154,15 @@ function showError(err) {
   if (err.status === 401 && err.code === 'unauthenticated') return;
   if (err instanceof EditError) ui.error.textContent = err.message;
   else if (err.code === 'rate_limited') ui.error.textContent = rateLimitedMessage(err);
-  else ui.error.textContent = t('planner_action_failed', { message: err.message ?? String(err) });
+  else ui.error.textContent = t('planner_action_failed', { message: refusal(err) });
   show(ui.error, true);
+}
+
+/** The API's refusal in the page's language when its code is known, else its own sentence. */
+function refusal(err) {
+  const key = `edit_refused_${err.code}`;
+  const translated = t(key);
+  return translated === key ? (err.message ?? String(err)) : translated;
 }
 
 function showNotice(message) {

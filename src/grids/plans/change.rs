@@ -50,9 +50,11 @@ pub async fn edit(
     let state = with_new_buildings(store::load_state(&mut tx, plan_id).await?, &loaded.request);
     let prefix = store::code_prefix(&mut tx, plan.community_id).await?;
     let next = store::next_sequence(&mut *tx, plan.community_id, Some(plan_id)).await?;
-    let applied = state
-        .apply(edit, || prefix.and_then(|p| p.code(next)))
-        .map_err(|e| PlanError::Invalid { field: e.field, message: e.message })?;
+    let applied = state.apply(edit, || prefix.and_then(|p| p.code(next))).map_err(|e| PlanError::Invalid {
+        field: e.field,
+        code: e.code,
+        message: e.message,
+    })?;
     let (_, state, figures) = score(loaded.request, applied.state).await?;
     write(&mut tx, &plan, &state, &figures).await?;
     let op = serde_json::to_value(edit).map_err(|e| PlanError::Internal(e.to_string()))?;

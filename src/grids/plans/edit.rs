@@ -135,16 +135,20 @@ pub enum Edit {
     },
 }
 
-/// Why an edit is refused: the request field at fault and a sentence for the planner.
+/// Why an edit is refused: the request field at fault, a stable code a page can translate
+/// (`unknown_building`, `unknown_part`, `unknown_grid`, `grid_locked`, `would_empty_grid`,
+/// `mixed_grids`, `not_in_a_grid`, `no_codes_left`, `invalid_merge`, `invalid_name`,
+/// `invalid_parcels`) and a sentence for the planner.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct EditError {
     pub field: &'static str,
+    pub code: &'static str,
     pub message: String,
 }
 
-fn refuse(field: &'static str, message: impl Into<String>) -> EditError {
-    EditError { field, message: message.into() }
+fn refuse(field: &'static str, code: &'static str, message: impl Into<String>) -> EditError {
+    EditError { field, code, message: message.into() }
 }
 
 /// What an edit did: the new state and the buildings whose grid changed.
@@ -159,16 +163,20 @@ impl State {
         self.grids
             .iter()
             .find(|g| g.number == number)
-            .ok_or_else(|| refuse(field, format!("this plan has no grid {number}")))
+            .ok_or_else(|| refuse(field, "unknown_grid", format!("this plan has no grid {number}")))
     }
 
     /// Indices of the parcels the selectors name, each once, in order.
     fn select(&self, selectors: &[Selector]) -> Result<Vec<usize>, EditError> {
         if selectors.is_empty() {
-            return Err(refuse("parcels", "name at least one building"));
+            return Err(refuse("parcels", "invalid_parcels", "name at least one building"));
         }
         if selectors.len() > MAX_PARCELS_PER_EDIT {
-            return Err(refuse("parcels", format!("at most {MAX_PARCELS_PER_EDIT} parcels per edit")));
+            return Err(refuse(
+                "parcels",
+                "invalid_parcels",
+                format!("at most {MAX_PARCELS_PER_EDIT} parcels per edit"),
+            ));
         }
         let mut chosen = BTreeSet::new();
         for selector in selectors {
@@ -176,7 +184,9 @@ impl State {
                 (None, None) => None,
                 (Some([first, last]), None) => Some(PartKey { kind: PartKind::Units, first, last }),
                 (None, Some([first, last])) => Some(PartKey { kind: PartKind::Virtual, first, last }),
-                (Some(_), Some(_)) => return Err(refuse("parcels", "a parcel has units or a virtual part, not both")),
+                (Some(_), Some(_)) => {
+                    return Err(refuse("parcels", "invalid_parcels", "a parcel has units or a virtual part, not both"));
+                }
             };
             let mut found = false;
             for (i, parcel) in self.parcels.iter().enumerate() {
@@ -186,17 +196,22 @@ impl State {
                 }
             }
             if !found {
-                let what = match part {
-                    None => format!("building {} is not in this plan's community", selector.building),
-                    Some(p) => format!(
-                        "building {} has no part {} {}–{} in this plan",
-                        selector.building,
-                        p.kind.as_str(),
-                        p.first,
-                        p.last
+                let (code, what) = match part {
+                    None => {
+                        ("unknown_building", format!("building {} is not in this plan's community", selector.building))
+                    }
+                    Some(p) => (
+                        "unknown_part",
+                        format!(
+                            "building {} has no part {} {}–{} in this plan",
+                            selector.building,
+                            p.kind.as_str(),
+                            p.first,
+                            p.last
+                        ),
                     ),
                 };
-                return Err(refuse("parcels", what));
+                return Err(refuse("parcels", code, what));
             }
         }
         Ok(chosen.into_iter().collect())
@@ -232,12 +247,25 @@ impl State {
                 let grids: BTreeSet<Option<u32>> = chosen.iter().map(|&i| self.parcels[i].grid).collect();
                 match grids.into_iter().collect::<Vec<_>>()[..] {
                     [Some(_)] => {}
-                    [None] => return Err(refuse("parcels", "these buildings are in no grid; move them into one")),
-                    _ => return Err(refuse("parcels", "a split takes buildings of one grid; these are in several")),
+                    [None] => {
+                        return Err(refuse(
+                            "parcels",
+                            "not_in_a_grid",
+                            "these buildings are in no grid; move them into one",
+                        ));
+                    }
+                    _ => {
+                        return Err(refuse(
+                            "parcels",
+                            "mixed_grids",
+                            "a split takes buildings of one grid; these are in several",
+                        ));
+                    }
                 }
                 self.take(&chosen, None)?;
                 let number = next.next_number();
-                let code = new_code().ok_or_else(|| refuse("parcels", "the community has used all 999 grid codes"))?;
+                let code = new_code()
+                    .ok_or_else(|| refuse("parcels", "no_codes_left", "the community has used all 999 grid codes"))?;
                 // Named after its code's sequence, as generated grids are.
                 let name = format!("第{}网格", crate::grids::codes::sequence(&code).unwrap_or(number));
                 next.grids.push(GridEntry { number, code, name, locked: false });
@@ -250,17 +278,19 @@ impl State {
                 let [into, gone] = grids[..] else {
                     return Err(refuse(
                         "grids",
+                        "invalid_merge",
                         "a merge names two grids: the one that stays and the one that joins it",
                     ));
                 };
                 self.grid(into, "grids")?;
                 let joining = self.grid(gone, "grids")?;
                 if into == gone {
-                    return Err(refuse("grids", "a grid cannot merge with itself"));
+                    return Err(refuse("grids", "invalid_merge", "a grid cannot merge with itself"));
                 }
                 if joining.locked {
                     return Err(refuse(
                         "grids",
+                        "grid_locked",
                         format!("{} is locked; unlock it before merging it away", joining.name),
                     ));
                 }
@@ -274,10 +304,18 @@ impl State {
                 self.grid(*grid, "grid")?;
                 let name = name.trim();
                 if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-                    return Err(refuse("name", format!("a grid's name has 1 to {MAX_NAME_CHARS} characters")));
+                    return Err(refuse(
+                        "name",
+                        "invalid_name",
+                        format!("a grid's name has 1 to {MAX_NAME_CHARS} characters"),
+                    ));
                 }
                 if self.grids.iter().any(|g| g.number != *grid && g.name == name) {
-                    return Err(refuse("name", format!("another grid of this plan is already named «{name}»")));
+                    return Err(refuse(
+                        "name",
+                        "invalid_name",
+                        format!("another grid of this plan is already named «{name}»"),
+                    ));
                 }
                 for g in next.grids.iter_mut().filter(|g| g.number == *grid) {
                     g.name = name.to_owned();
@@ -307,11 +345,16 @@ impl State {
         for (&grid, &count) in &leaving {
             let entry = self.grid(grid, "parcels")?;
             if entry.locked {
-                return Err(refuse("parcels", format!("{} is locked: its buildings cannot be taken", entry.name)));
+                return Err(refuse(
+                    "parcels",
+                    "grid_locked",
+                    format!("{} is locked: its buildings cannot be taken", entry.name),
+                ));
             }
             if count == self.households_of(grid).1 {
                 return Err(refuse(
                     "parcels",
+                    "would_empty_grid",
                     format!("this would leave {} empty; merge it into another grid instead", entry.name),
                 ));
             }
@@ -382,7 +425,7 @@ mod tests {
     #[test]
     fn moves_that_empty_a_grid_or_take_from_a_locked_one_are_refused() {
         let err = state().apply(&Edit::Move { parcels: vec![sel(3), sel(9)], to: 1 }, no_code).unwrap_err();
-        assert_eq!(err.field, "parcels");
+        assert_eq!((err.field, err.code), ("parcels", "would_empty_grid"));
         assert!(err.message.contains("leave 第2网格 empty"), "{err}");
         let mut locked = state();
         locked.grids[0].locked = true;

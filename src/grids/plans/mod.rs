@@ -33,9 +33,9 @@ pub enum PlanError {
     /// No such plan or community in the user's area.
     #[error("{0}")]
     NotFound(String),
-    /// A request field with a wrong value.
+    /// A request field with a wrong value; `code` says which kind of wrong.
     #[error("{field}: {message}")]
-    Invalid { field: &'static str, message: String },
+    Invalid { field: &'static str, code: &'static str, message: String },
     /// The plan is not in a state that allows it (not a draft, nothing to undo, …).
     #[error("{0}")]
     Conflict(String),
@@ -53,7 +53,7 @@ pub enum PlanError {
 
 impl PlanError {
     fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        PlanError::Invalid { field, message: message.into() }
+        PlanError::Invalid { field, code: "invalid_request", message: message.into() }
     }
 }
 
