@@ -91,13 +91,8 @@ async fn compute(db: &mut PgConnection, community_id: i64) -> Result<(), sqlx::E
 /// to the grid holding most of its households, a building in no grid lends its cell to the grid
 /// of the nearest building that has one.
 pub async fn grid_polygons(db: &mut PgConnection, plan_id: i64, community_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "with holding as (
-             select building_id, grid, sum(households) as households from plan_parcels
-             where plan_id = $1 and grid is not null group by building_id, grid),
-         owner as (
-             select distinct on (building_id) building_id, grid from holding
-             order by building_id, households desc, grid),
+    let sql = format!(
+        "with owner as ({owner}),
          placed as (
              select coalesce(o.grid, (select o2.grid from owner o2 join buildings b2 on b2.id = o2.building_id
                                       order by b2.footprint <-> b.footprint limit 1)) as grid, c.cell
@@ -110,10 +105,8 @@ pub async fn grid_polygons(db: &mut PgConnection, plan_id: i64, community_id: i6
              from placed where grid is not null group by grid)
          update plan_grids g set boundary = m.boundary
          from merged m where g.plan_id = $1 and g.number = m.grid",
-    )
-    .bind(plan_id)
-    .bind(community_id)
-    .execute(&mut *db)
-    .await?;
+        owner = super::store::BUILDING_GRID,
+    );
+    sqlx::query(&sql).bind(plan_id).bind(community_id).execute(&mut *db).await?;
     Ok(())
 }

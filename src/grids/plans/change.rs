@@ -3,10 +3,11 @@
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 
-use super::edit::{Edit, State};
-use super::figures::Figures;
+use super::edit::Edit;
 use super::store::{self, NewPlan, PlanRow};
-use super::{PlanError, PlanView, audit, not_found, request, score, summary_of, view, with_new_buildings, write};
+use super::{
+    PlanError, PlanView, audit, not_found, request, rescore, score, summary_of, view, with_new_buildings, write,
+};
 use crate::audit::Actor;
 
 /// Undo or redo.
@@ -26,14 +27,6 @@ async fn draft(db: &mut PgConnection, plan_id: i64, scope: &[i64]) -> Result<Pla
         )));
     }
     Ok(plan)
-}
-
-/// The state's figures against the community's buildings as they are now.
-async fn rescore(db: &mut PgConnection, plan: &PlanRow, state: State) -> Result<(State, Figures), PlanError> {
-    let loaded = request::load(db, plan.community_id, plan.bounds(), 0).await?;
-    let state = with_new_buildings(state, &loaded.request);
-    let (_, state, figures) = score(loaded.request, state).await?;
-    Ok((state, figures))
 }
 
 /// Applies one edit to a draft.

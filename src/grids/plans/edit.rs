@@ -217,8 +217,8 @@ impl State {
         Ok(chosen.into_iter().collect())
     }
 
-    fn households_of(&self, grid: u32) -> (u32, usize) {
-        self.parcels.iter().filter(|p| p.grid == Some(grid)).fold((0, 0), |(h, n), p| (h + p.households, n + 1))
+    fn parcels_in(&self, grid: u32) -> usize {
+        self.parcels.iter().filter(|p| p.grid == Some(grid)).count()
     }
 
     /// The next grid number (one above the largest).
@@ -351,7 +351,7 @@ impl State {
                     format!("{} is locked: its buildings cannot be taken", entry.name),
                 ));
             }
-            if count == self.households_of(grid).1 {
+            if count == self.parcels_in(grid) {
                 return Err(refuse(
                     "parcels",
                     "would_empty_grid",

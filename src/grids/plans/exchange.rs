@@ -18,12 +18,13 @@ use crate::grids::partition::{Bounds, Part};
 /// Most rows an equivalency CSV may have.
 pub const MAX_CSV_ROWS: usize = 200_000;
 
-/// Each building's grid code in a plan: the grid holding most of its households.
-const MAIN_GRID: &str = "select distinct on (x.building_id) x.building_id, g.code
-    from (select building_id, grid, sum(households) as households from plan_parcels
-          where plan_id = $1 and grid is not null group by building_id, grid) x
-    join plan_grids g on g.plan_id = $1 and g.number = x.grid
-    order by x.building_id, x.households desc, x.grid";
+/// Each building's grid code in plan `$1` (`building_id, code`), from [`store::BUILDING_GRID`].
+fn main_code() -> String {
+    format!(
+        "select m.building_id, g.code from ({}) m join plan_grids g on g.plan_id = $1 and g.number = m.grid",
+        store::BUILDING_GRID
+    )
+}
 
 /// The plan's grids as a GeoJSON FeatureCollection.
 pub async fn grids_geojson(db: &mut PgConnection, plan_id: i64, scope: &[i64]) -> Result<String, PlanError> {
@@ -46,12 +47,8 @@ pub async fn grids_geojson(db: &mut PgConnection, plan_id: i64, scope: &[i64]) -
 /// holding most of its households) and, for a split tower, its parts.
 pub async fn buildings_geojson(db: &mut PgConnection, plan_id: i64, scope: &[i64]) -> Result<String, PlanError> {
     let plan = store::plan(&mut *db, plan_id, scope, false).await?.ok_or_else(|| not_found(plan_id))?;
-    Ok(sqlx::query_scalar(
-        "with main as (
-             select distinct on (x.building_id) x.building_id, x.grid
-             from (select building_id, grid, sum(households) as households from plan_parcels
-                   where plan_id = $1 and grid is not null group by building_id, grid) x
-             order by x.building_id, x.households desc, x.grid),
+    let sql = format!(
+        "with main as ({main}),
          parts as (
              select building_id, json_agg(json_build_object(part, json_build_array(first, last),
                                                             'households', households, 'grid', grid) order by first) as parts
@@ -66,11 +63,9 @@ pub async fn buildings_geojson(db: &mut PgConnection, plan_id: i64, scope: &[i64
          left join main m on m.building_id = b.id
          left join parts p on p.building_id = b.id
          where b.community_id = $2",
-    )
-    .bind(plan_id)
-    .bind(plan.community_id)
-    .fetch_one(&mut *db)
-    .await?)
+        main = store::BUILDING_GRID,
+    );
+    Ok(sqlx::query_scalar(&sql).bind(plan_id).bind(plan.community_id).fetch_one(&mut *db).await?)
 }
 
 /// A building whose grid differs between two plans.
@@ -102,8 +97,8 @@ pub async fn diff(db: &mut PgConnection, a: i64, b: i64, scope: &[i64]) -> Resul
          from buildings bl left join a on a.building_id = bl.id left join b on b.building_id = bl.id
          where bl.community_id = $3 and a.code is distinct from b.code
          order by bl.id",
-        main_a = MAIN_GRID,
-        main_b = MAIN_GRID.replace("$1", "$2"),
+        main_a = main_code(),
+        main_b = main_code().replace("$1", "$2"),
     );
     let changes: Vec<Change> = sqlx::query_as(&sql).bind(a).bind(b).bind(from.community_id).fetch_all(&mut *db).await?;
     let moved_households = changes.iter().map(|c| i64::from(c.households)).sum();
@@ -114,7 +109,8 @@ pub async fn diff(db: &mut PgConnection, a: i64, b: i64, scope: &[i64]) -> Resul
 pub async fn export_csv(db: &mut PgConnection, plan_id: i64, scope: &[i64]) -> Result<String, PlanError> {
     store::plan(&mut *db, plan_id, scope, false).await?.ok_or_else(|| not_found(plan_id))?;
     let sql = format!(
-        "with m as ({MAIN_GRID}) select b.source_id, m.code from m join buildings b on b.id = m.building_id order by m.code, b.source_id"
+        "with m as ({}) select b.source_id, m.code from m join buildings b on b.id = m.building_id order by m.code, b.source_id",
+        main_code()
     );
     let rows: Vec<(String, String)> = sqlx::query_as(&sql).bind(plan_id).fetch_all(&mut *db).await?;
     let mut out = csv::Writer::from_writer(Vec::new());

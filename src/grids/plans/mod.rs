@@ -142,10 +142,17 @@ fn with_new_buildings(mut state: State, request: &Request) -> State {
 async fn load_view(db: &mut PgConnection, plan_id: i64, scope: &[i64]) -> Result<PlanView, PlanError> {
     let row = store::plan(&mut *db, plan_id, scope, false).await?.ok_or_else(|| not_found(plan_id))?;
     let state = store::load_state(db, plan_id).await?;
-    let loaded = request::load(db, row.community_id, row.bounds(), 0).await?;
+    let (state, figures) = rescore(db, &row, state).await?;
+    Ok(view(row, &state, figures))
+}
+
+/// The state's figures against the community's buildings as they are now (buildings added since
+/// the plan was made join it in no grid).
+async fn rescore(db: &mut PgConnection, plan: &PlanRow, state: State) -> Result<(State, Figures), PlanError> {
+    let loaded = request::load(db, plan.community_id, plan.bounds(), 0).await?;
     let state = with_new_buildings(state, &loaded.request);
     let (_, state, figures) = score(loaded.request, state).await?;
-    Ok(view(row, &state, figures))
+    Ok((state, figures))
 }
 
 /// A plan as the API answers it.

@@ -48,6 +48,14 @@ impl PlanRow {
     }
 }
 
+/// Each building's grid in plan `$1` (`building_id, grid`): the grid holding most of its
+/// households (a split tower's parts summed per grid; ties to the lower number). Buildings in no
+/// grid are absent.
+pub const BUILDING_GRID: &str = "select distinct on (x.building_id) x.building_id, x.grid
+    from (select building_id, grid, sum(households) as households from plan_parcels
+          where plan_id = $1 and grid is not null group by building_id, grid) x
+    order by x.building_id, x.households desc, x.grid";
+
 const PLAN_COLUMNS: &str = "p.id, p.community_id, c.name as community, p.version, p.status, p.note, p.author,
     p.created_at, p.published_at, p.based_on, p.min_households, p.max_households, p.target_households,
     p.feasible, p.explanation, p.moved_households, p.edit_seq,
