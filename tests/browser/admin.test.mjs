@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import {
   apiCall, apiGet, apiSignIn, clockInTestZone, signInError, signInForm, submitSignIn,
 } from './accounts.mjs';
-import { TIMEZONE, launchBrowser, openOfflinePage, unexpectedConsoleErrors } from './browser.mjs';
+import { TIMEZONE, launchBrowser, openOfflinePage, unexpectedConsoleErrors, closeSuite } from './browser.mjs';
 import { startServer, withServerLogsOnFailure } from './server.mjs';
 
 const artifacts = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
@@ -77,11 +77,7 @@ describe('administration page', { timeout: 420_000 }, () => {
     session = await openOfflinePage(browser, server.url);
   });
 
-  after(async () => {
-    await session?.context.close();
-    await browser?.close();
-    await server?.stop();
-  });
+  after(() => closeSuite({ session, browser, server }));
 
   test('signed out, admin.html shows the sign-in form only', () => withServerLogsOnFailure(server, async () => {
     const { page } = session;

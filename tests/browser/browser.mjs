@@ -83,3 +83,21 @@ export async function openOfflinePage(browser, baseUrl, { viewport = { width: 12
 
   return { context, page, external, requested, pageErrors, consoleErrors };
 }
+
+/**
+ * Resolves once the MapLibre map the page exposes as `window[mapGlobal]` has stopped moving
+ * and drawn every tile in view.
+ */
+export async function waitForMapIdle(page, mapGlobal) {
+  await page.waitForFunction((name) => {
+    const map = window[name];
+    return map && map.loaded() && !map.isMoving() && map.areTilesLoaded();
+  }, mapGlobal, { timeout: 60_000, polling: 100 });
+}
+
+/** Closes what a suite opened, in order: its page's context, the browser, the service. */
+export async function closeSuite({ session, browser, server }) {
+  await session?.context.close();
+  await browser?.close();
+  await server?.stop();
+}

@@ -17,7 +17,7 @@ import { LAYER_IDS } from '../../web/js/map.js';
 import {
   apiCall, apiGet, apiSignIn, clockInTestZone, signInError, signInForm, submitSignIn,
 } from './accounts.mjs';
-import { launchBrowser, openOfflinePage, unexpectedConsoleErrors } from './browser.mjs';
+import { launchBrowser, openOfflinePage, unexpectedConsoleErrors, closeSuite, waitForMapIdle as waitForMapIdleOf } from './browser.mjs';
 import { startServer, withServerLogsOnFailure } from './server.mjs';
 
 const artifacts = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
@@ -35,13 +35,7 @@ async function getApi(pathname) {
   return apiGet(server, adminToken, pathname);
 }
 
-/** Resolves once the map has stopped moving and drawn every tile in view. */
-async function waitForMapIdle(page) {
-  await page.waitForFunction(() => {
-    const map = window.wanggeMap;
-    return map && map.loaded() && !map.isMoving() && map.areTilesLoaded();
-  }, null, { timeout: 60_000, polling: 100 });
-}
+const waitForMapIdle = (page) => waitForMapIdleOf(page, 'wanggeMap');
 
 /** Waits for the map page to have loaded its data as a signed-in user. */
 async function waitForMapReady(page) {
@@ -59,11 +53,7 @@ describe('community map page', { timeout: 420_000 }, () => {
     session = await openOfflinePage(browser, server.url);
   });
 
-  after(async () => {
-    await session?.context.close();
-    await browser?.close();
-    await server?.stop();
-  });
+  after(() => closeSuite({ session, browser, server }));
 
   test('the service printed the five demo accounts and wants a session', () => withServerLogsOnFailure(server, async () => {
     assert.deepEqual(Object.keys(server.accounts).sort(), ['admin', 'handler', 'inspector', 'leader', 'planner']);

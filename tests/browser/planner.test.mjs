@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 import { PLAN_LAYERS, householdMark, lassoSelect, planBounds } from '../../web/js/planner-model.js';
 import { apiCall, apiGet, apiSignIn, signInForm, submitSignIn } from './accounts.mjs';
-import { launchBrowser, openOfflinePage, unexpectedConsoleErrors } from './browser.mjs';
+import { launchBrowser, openOfflinePage, unexpectedConsoleErrors, closeSuite, waitForMapIdle as waitForMapIdleOf } from './browser.mjs';
 import { startServer, withServerLogsOnFailure } from './server.mjs';
 
 const artifacts = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
@@ -65,12 +65,7 @@ async function planRedrawn(page, action) {
   if (await error.isVisible()) assert.fail(`the page shows an error: ${await error.textContent()}`);
 }
 
-async function waitForMapIdle(page) {
-  await page.waitForFunction(() => {
-    const map = window.plannerMap;
-    return map && map.loaded() && !map.isMoving() && map.areTilesLoaded();
-  }, null, { timeout: 60_000, polling: 100 });
-}
+const waitForMapIdle = (page) => waitForMapIdleOf(page, 'plannerMap');
 
 /** Centres the map on a building and returns a page pixel where that building is on top. */
 async function pixelOfBuilding(page, building) {
@@ -119,11 +114,7 @@ describe('grid planner page', { timeout: 900_000 }, () => {
     session = await openOfflinePage(browser, server.url, { viewport: { width: 1440, height: 900 } });
   });
 
-  after(async () => {
-    await session?.context.close();
-    await browser?.close();
-    await server?.stop();
-  });
+  after(() => closeSuite({ session, browser, server }));
 
   test('a planner picks the community, generates grids and sees them with their tallies', () => withServerLogsOnFailure(server, async () => {
     const { page } = session;
