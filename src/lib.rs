@@ -12,3 +12,4 @@ pub mod import;
 pub mod places;
 pub mod spatial;
 pub mod telemetry;
+pub mod units;

@@ -40,6 +40,15 @@ impl CurrentUser {
         }
     }
 
+    /// This user's communities when their role is one of `roles`, else 403 naming the role.
+    pub fn area_for(&self, roles: &[Role]) -> Result<&[i64], ApiError> {
+        if roles.contains(&self.role) {
+            Ok(&self.communities)
+        } else {
+            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("the {} role may not do this", self.role)))
+        }
+    }
+
     /// Whether a community is inside this user's area.
     pub fn may_see_community(&self, community_id: i64) -> bool {
         self.communities.binary_search(&community_id).is_ok()

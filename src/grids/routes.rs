@@ -65,22 +65,12 @@ impl From<PlanError> for ApiError {
 
 /// The communities the user may read plans of.
 fn readers(user: &CurrentUser) -> Result<&[i64], ApiError> {
-    match user.role {
-        Role::Admin | Role::Planner | Role::Leader => Ok(&user.communities),
-        role => Err(forbidden(role)),
-    }
+    user.area_for(&[Role::Admin, Role::Planner, Role::Leader])
 }
 
 /// The communities the user may change plans of.
 fn planners(user: &CurrentUser) -> Result<&[i64], ApiError> {
-    match user.role {
-        Role::Admin | Role::Planner => Ok(&user.communities),
-        role => Err(forbidden(role)),
-    }
-}
-
-fn forbidden(role: Role) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("the {role} role may not do this"))
+    user.area_for(&[Role::Admin, Role::Planner])
 }
 
 async fn list(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {

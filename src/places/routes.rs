@@ -136,6 +136,17 @@ struct LocateQuery {
     crs: Crs,
 }
 
+/// A point given in `crs`, checked to be on earth, in WGS84.
+pub fn wgs84_point(lon: f64, lat: f64, crs: Crs) -> Result<(f64, f64), ApiError> {
+    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+        return Err(ApiError::invalid("lon", format!("lon must be a longitude from -180 to 180, got {lon}")));
+    }
+    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+        return Err(ApiError::invalid("lat", format!("lat must be a latitude from -90 to 90, got {lat}")));
+    }
+    Ok(crs.to_wgs84(lon, lat))
+}
+
 /// The building at a point (in any datum), else the nearest within 30 m.
 async fn locate(
     State(state): State<AppState>,
@@ -143,13 +154,7 @@ async fn locate(
     Query(query): Query<LocateQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (lon, lat) = (query.lon, query.lat);
-    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-        return Err(ApiError::invalid("lon", format!("lon must be a longitude from -180 to 180, got {lon}")));
-    }
-    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-        return Err(ApiError::invalid("lat", format!("lat must be a latitude from -90 to 90, got {lat}")));
-    }
-    let (wgs_lon, wgs_lat) = query.crs.to_wgs84(lon, lat);
+    let (wgs_lon, wgs_lat) = wgs84_point(lon, lat, query.crs)?;
     let hit = state.buildings.get().locate(wgs_lon, wgs_lat, LOCATE_RADIUS_M);
     let detail = match hit {
         Some(hit) => {
