@@ -131,6 +131,11 @@ async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("the database has no community yet: loading the demo sub-district");
         let summary = load_demo(pool, &DemoArgs { communities: 6, seed: 42 }).await?;
         eprint!("{summary}");
+        let units = crate::units::demo::seed(pool).await.context("seeding the demo's grids and responsible units")?;
+        eprintln!(
+            "demo: {} plans published, {} people, {} assignments (see /units.html)",
+            units.plans, units.people, units.assignments
+        );
         print_demo_accounts(&create_demo_accounts(pool).await?);
     }
     let buildings = Arc::new(BuildingIndex::default());

@@ -15,6 +15,10 @@ use super::zones::ZONE_AREA;
 /// Share of a grid's area a zone must cover for the grid to count as adopted.
 pub const ADOPTED_SHARE: f64 = 0.5;
 
+/// Smallest piece of unadopted ground shown (m²): smaller ones are slivers between a community's
+/// boundary and its grids' cells, not ground anybody could adopt.
+const MIN_PIECE_M2: f64 = 50.0;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
     pub community_id: i64,
@@ -102,14 +106,19 @@ pub async fn coverage(db: &mut PgConnection, community_id: i64, scope: &[i64]) -
         .fetch_one(&mut *db)
         .await?;
     let unadopted_area: Option<String> = sqlx::query_scalar(&format!(
-        "select st_asgeojson(nullif(st_difference(c.boundary, coalesce(
+        "with rest as (
+             select st_difference(c.boundary, coalesce(
                     (select st_union(a.area) from zones z join organisations o on o.id = z.organisation_id
                      cross join lateral (select {ZONE_AREA} as area) a
                      where z.valid_to is null and o.district_id = c.district_id and st_intersects(a.area, c.boundary)),
-                    'SRID=4326;POLYGON EMPTY'::geometry)), 'SRID=4326;POLYGON EMPTY'::geometry), 7)
-         from communities c where c.id = $1"
+                    'SRID=4326;POLYGON EMPTY'::geometry)) as area
+             from communities c where c.id = $1)
+         select st_asgeojson(st_multi(st_union(d.geom)), 7)
+         from rest, st_dump(st_collectionextract(rest.area, 3)) d
+         where st_area(d.geom::geography) >= $2"
     ))
     .bind(community_id)
+    .bind(MIN_PIECE_M2)
     .fetch_one(&mut *db)
     .await?;
     let workload = workload(db, community_id).await?;
@@ -122,9 +131,7 @@ pub async fn coverage(db: &mut PgConnection, community_id: i64, scope: &[i64]) -
         grids_without_leader: grids.iter().filter(|g| !led.contains(&g.id)).cloned().collect(),
         unadopted_grids: grids.into_iter().filter(|g| g.adopted_share < ADOPTED_SHARE).collect(),
         buildings_without_leader,
-        unadopted_area: unadopted_area.and_then(|a| serde_json::from_str::<Value>(&a).ok()).filter(|a| {
-            a.get("coordinates").and_then(Value::as_array).is_some_and(|c| !c.is_empty())
-        }),
+        unadopted_area: unadopted_area.and_then(|a| serde_json::from_str::<Value>(&a).ok()),
         workload,
         unsettled,
     })
