@@ -174,3 +174,32 @@ async fn workload(db: &mut PgConnection, community_id: i64) -> Result<Vec<Worklo
     .fetch_all(db)
     .await
 }
+
+/// The grids in force of a community as a GeoJSON FeatureCollection, each with its households,
+/// buildings and current team (names by role), for the assignment map.
+pub async fn grids_geojson(db: &mut PgConnection, community_id: i64, scope: &[i64]) -> Result<Value, UnitsError> {
+    if !scope.contains(&community_id) {
+        return Err(UnitsError::NotFound(format!("no community {community_id} in your area")));
+    }
+    let collection: Value = sqlx::query_scalar(
+        "select jsonb_build_object('type', 'FeatureCollection', 'features', coalesce(jsonb_agg(f order by f->'properties'->>'code'), '[]'))
+         from (select jsonb_build_object(
+                 'type', 'Feature', 'id', g.id,
+                 'geometry', st_asgeojson(g.boundary, 7)::jsonb,
+                 'properties', jsonb_build_object(
+                     'id', g.id, 'code', g.code, 'name', g.name,
+                     'households', coalesce(pg.households, 0), 'buildings', coalesce(pg.buildings, 0),
+                     'team', coalesce((select jsonb_agg(jsonb_build_object('assignment', a.id, 'role', a.role,
+                                                        'person_id', p.id, 'name', p.name, 'phone', p.phone) order by a.role, p.name)
+                                       from assignments a join people p on p.id = a.person_id
+                                       where a.grid_id = g.id and a.valid_to is null), '[]'),
+                     'grid_leader', (select p.name from assignments a join people p on p.id = a.person_id
+                                     where a.grid_id = g.id and a.valid_to is null and a.role = 'grid_leader'))) as f
+               from grids g left join plan_grids pg on pg.plan_id = g.plan_id and pg.code = g.code
+               where g.community_id = $1 and g.ended_on is null) x",
+    )
+    .bind(community_id)
+    .fetch_one(db)
+    .await?;
+    Ok(collection)
+}

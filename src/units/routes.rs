@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/categories/{code}", patch(update_category))
         .route("/api/v1/routing", get(route))
         .route("/api/v1/communities/{id}/coverage", get(community_coverage))
+        .route("/api/v1/communities/{id}/grids", get(community_grids))
 }
 
 impl From<UnitsError> for ApiError {
@@ -271,4 +272,10 @@ async fn route(State(state): State<AppState>, user: CurrentUser, Query(query): Q
 async fn community_coverage(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let mut db = state.pool.acquire().await?;
     Ok(axum::Json(coverage::coverage(&mut db, id, readers(&user)?).await?).into_response())
+}
+
+async fn community_grids(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let mut db = state.pool.acquire().await?;
+    let grids = coverage::grids_geojson(&mut db, id, readers(&user)?).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/geo+json")], axum::Json(grids)).into_response())
 }
