@@ -139,6 +139,10 @@ impl App {
         self.send_json(Request::post(uri), uri, body).await
     }
 
+    pub async fn put_json(&self, uri: &str, body: &Value) -> (StatusCode, Value) {
+        self.send_json(Request::put(uri), uri, body).await
+    }
+
     pub async fn patch_json(&self, uri: &str, body: &Value) -> (StatusCode, Value) {
         self.send_json(Request::patch(uri), uri, body).await
     }
