@@ -27,6 +27,8 @@ pub struct CurrentUser {
     pub role: Role,
     /// Communities this user may act in (their sub-districts' communities and their own).
     pub communities: Arc<[i64]>,
+    /// The organisation a handler acts for.
+    pub organisation_id: Option<i64>,
     pub token_hash: Vec<u8>,
     pub client: Option<IpAddr>,
 }
@@ -73,6 +75,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             username: user.username,
             role: user.role.0,
             communities: user.communities.into(),
+            organisation_id: user.organisation_id,
             token_hash,
             client: client_address(parts),
         })

@@ -1,0 +1,5 @@
+//! Cases (案卷): inspection findings filed as pins, routed to their responsible unit, handled,
+//! verified and closed after GB/T 30428's workflow, each step kept in an append-only event log.
+//! See docs/CASES.md.
+
+pub mod access;
