@@ -8,6 +8,8 @@ alter table users add column organisation_id bigint references organisations (id
 alter table people add column user_id bigint references users (id);
 create unique index people_user_key on people (user_id) where user_id is not null;
 
+create sequence case_numbers;
+
 create table cases (
     id               bigint generated always as identity primary key,
     -- 案卷号: the filing day and a running number, e.g. 20261122-000123.

@@ -2,7 +2,7 @@
 //!
 //! - an administrator or a leader: every case of their area (leaders get private ones without
 //!   their exact location, see `privacy`);
-//! - an inspector: the cases they filed;
+//! - an inspector: the cases they filed or added to;
 //! - a handler: the cases routed to their organisation or to them;
 //! - anyone whose person is on the team of the case's grid (supervisor, grid leader, grid worker,
 //!   branch secretary): that grid's cases — "the grid's team" of the privacy rule.
@@ -35,7 +35,7 @@ impl From<&CurrentUser> for Viewer {
 /// the order user id, role, communities, organisation (see [`Viewer::bind`]).
 pub fn visible(first: usize) -> String {
     "((R in ('admin', 'leader') and c.community_id = any(C))
-      or (R = 'inspector' and c.reporter_id = U)
+      or (R = 'inspector' and (c.reporter_id = U or exists (select 1 from case_events ae where ae.case_id = c.id and ae.actor_id = U)))
       or (R = 'handler' and (c.organisation_id = O or c.person_id in (select id from people where user_id = U)))
       or TEAM)"
         .replace("TEAM", &team(first))

@@ -3,3 +3,5 @@
 //! See docs/CASES.md.
 
 pub mod access;
+pub mod calendar;
+pub mod workflow;
