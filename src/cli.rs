@@ -149,7 +149,8 @@ async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
     let sessions = SessionSettings { hours: args.session_hours, secure_cookie: !args.insecure_cookie };
     let limits = Arc::new(http::limit::Limits::new(args.limits()));
     let upkeep = limits.clone().spawn_upkeep();
-    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits };
+    let cases = Arc::new(args.case_settings());
+    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
@@ -182,21 +183,25 @@ async fn add_user(pool: &PgPool, username: String, role: Role, areas: Vec<AreaSp
     Ok(())
 }
 
-/// One account per role over the demo sub-district, with random passwords (returned once).
+/// One account per role over the demo sub-district, with random passwords (returned once). The
+/// planner gets the first community (which has no grids yet, to generate); the inspector and the
+/// handler the second (which has grids and teams), the handler acting for its committee.
 pub async fn create_demo_accounts(pool: &PgPool) -> anyhow::Result<Vec<(String, Role, String)>> {
-    let (district, community): (String, String) = sqlx::query_as(
-        "select d.name, c.name from communities c join districts d on d.id = c.district_id where c.source = 'demo' order by c.id limit 1",
+    let communities: Vec<(String, String)> = sqlx::query_as(
+        "select d.name, c.name from communities c join districts d on d.id = c.district_id where c.source = 'demo' order by c.id limit 2",
     )
-    .fetch_one(pool)
-    .await
-    .context("the demo has no community")?;
+    .fetch_all(pool)
+    .await?;
+    let (district, first) = communities.first().cloned().context("the demo has no community")?;
+    let second = communities.get(1).map_or_else(|| first.clone(), |c| c.1.clone());
     let actor = Actor { id: None, name: Some("demo".into()), client: None };
     let mut created = Vec::new();
     let mut tx = pool.begin().await?;
     for role in Role::ALL {
         let area = match role {
             Role::Admin | Role::Leader => AreaSpec::District(district.clone()),
-            Role::Planner | Role::Inspector | Role::Handler => AreaSpec::Community(community.clone()),
+            Role::Planner => AreaSpec::Community(first.clone()),
+            Role::Inspector | Role::Handler => AreaSpec::Community(second.clone()),
         };
         let new = NewUser {
             username: format!("demo_{role}"),
@@ -204,7 +209,17 @@ pub async fn create_demo_accounts(pool: &PgPool) -> anyhow::Result<Vec<(String, 
             password: crate::auth::password::generate(),
             areas: vec![area],
         };
-        accounts::create(&mut tx, &new, &actor, None).await?;
+        let id = accounts::create(&mut tx, &new, &actor, None).await?;
+        if role == Role::Handler {
+            sqlx::query(
+                "update users set organisation_id = (select o.id from organisations o join communities c on c.id = o.community_id
+                                                     where o.kind = 'community_committee' and c.name = $2) where id = $1",
+            )
+            .bind(id)
+            .bind(&second)
+            .execute(&mut *tx)
+            .await?;
+        }
         created.push((new.username, role, new.password));
     }
     tx.commit().await?;

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::role::{AreaSpec, Role};
+use crate::cases::calendar::WorkingHours;
+use crate::cases::submit::Settings as CaseSettings;
 use crate::http::limit::{LimitSettings, Rate};
 use crate::import::estimate::{DefaultLevels, HouseholdEstimate};
 use crate::spatial::datum::Crs;
@@ -178,9 +180,20 @@ pub struct ServeArgs {
     /// as N/PERIOD.
     #[arg(long, env = "WANGGE_SUBMIT_RATE", default_value = "120/min")]
     pub submit_rate: Rate,
+    /// Working periods of a working day (China time) that case deadlines count, as
+    /// `HH:MM-HH:MM,…`; holidays and make-up days are rows of the `working_calendar` table.
+    #[arg(long, env = "WANGGE_WORKING_HOURS", default_value = "08:30-12:00,14:00-17:30")]
+    pub working_hours: WorkingHours,
+    /// Reported GPS accuracy (metres) above which the inspector page warns before filing.
+    #[arg(long, env = "WANGGE_GPS_ACCURACY_LIMIT", default_value_t = 50.0)]
+    pub gps_accuracy_limit: f64,
 }
 
 impl ServeArgs {
+    pub fn case_settings(&self) -> CaseSettings {
+        CaseSettings { calendar: self.working_hours.clone(), accuracy_limit_m: self.gps_accuracy_limit }
+    }
+
     pub fn limits(&self) -> LimitSettings {
         LimitSettings {
             login_per_client: self.login_rate,

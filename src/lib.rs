@@ -11,6 +11,7 @@ pub mod grids;
 pub mod http;
 pub mod import;
 pub mod places;
+pub mod refusal;
 pub mod spatial;
 pub mod telemetry;
 pub mod units;

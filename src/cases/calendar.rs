@@ -82,6 +82,11 @@ impl Calendar {
         (local - TimeDelta::seconds(CST_SECONDS.into())).and_utc()
     }
 
+    /// The end of a day's working time, as the deadline of a case put on the backlog until then.
+    pub fn end_of(&self, day: NaiveDate) -> Option<DateTime<Utc>> {
+        self.day_end(day).map(Self::to_utc)
+    }
+
     /// When a case dispatched at `start` is due; None when the calendar has no working time.
     pub fn deadline(&self, start: DateTime<Utc>, deadline: Deadline) -> Option<DateTime<Utc>> {
         let local = start.with_timezone(&Self::offset()).naive_local();

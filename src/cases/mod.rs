@@ -3,5 +3,10 @@
 //! See docs/CASES.md.
 
 pub mod access;
+pub mod act;
 pub mod calendar;
+pub mod idempotency;
+pub mod routes;
+pub mod store;
+pub mod submit;
 pub mod workflow;

@@ -27,6 +27,8 @@ pub struct AppState {
     pub buildings: Arc<BuildingIndex>,
     pub sessions: SessionSettings,
     pub limits: Arc<limit::Limits>,
+    /// Working hours and GPS accuracy limit for case submissions.
+    pub cases: Arc<crate::cases::submit::Settings>,
 }
 
 /// Everything the service answers: the API (unknown API paths get a JSON 404), vector tiles,
@@ -40,6 +42,7 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
         .merge(crate::places::routes::routes())
         .merge(crate::grids::routes::routes())
         .merge(crate::units::routes::routes())
+        .merge(crate::cases::routes::routes())
         .route("/api/{*rest}", any(|| async { ApiError::not_found("no such API endpoint") }))
         .nest_service("/vendor/maplibre-gl", maplibre)
         .fallback_service(ServeDir::new(web_dir))

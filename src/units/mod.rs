@@ -22,31 +22,7 @@ use sqlx::PgConnection;
 
 use crate::audit::{self, Actor, Event};
 
-/// Why a change to the responsible units is refused or failed.
-#[derive(Debug, thiserror::Error)]
-pub enum UnitsError {
-    /// No such object in the user's area.
-    #[error("{0}")]
-    NotFound(String),
-    /// A field with a wrong value; `code` says which kind of wrong.
-    #[error("{field}: {message}")]
-    Invalid { field: &'static str, code: &'static str, message: String },
-    /// The change collides with what is stored (a second grid leader, a duplicate phone, …).
-    #[error("{message}")]
-    Conflict { code: &'static str, message: String },
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-}
-
-impl UnitsError {
-    pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        UnitsError::Invalid { field, code, message: message.into() }
-    }
-
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        UnitsError::Conflict { code, message: message.into() }
-    }
-}
+pub use crate::refusal::Refusal as UnitsError;
 
 /// The sub-districts whose people and organisations a user reaches: those holding any community
 /// of their area.

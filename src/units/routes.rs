@@ -15,7 +15,7 @@ use super::categories::{self, RuleChange};
 use super::organisations::{self, NewOrganisation, OrganisationChange};
 use super::people::{self, NewPerson, PersonChange};
 use super::zones::{self, NewZone};
-use super::{UnitsError, coverage, routing};
+use super::{coverage, routing};
 use crate::auth::extract::CurrentUser;
 use crate::auth::role::Role;
 use crate::http::AppState;
@@ -41,19 +41,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/routing", get(route))
         .route("/api/v1/communities/{id}/coverage", get(community_coverage))
         .route("/api/v1/communities/{id}/grids", get(community_grids))
-}
-
-impl From<UnitsError> for ApiError {
-    fn from(error: UnitsError) -> Self {
-        match error {
-            UnitsError::NotFound(message) => ApiError::not_found(message),
-            UnitsError::Invalid { field, code, message } => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message).with_details(json!({ "field": field }))
-            }
-            UnitsError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
-            UnitsError::Database(error) => ApiError::internal(error),
-        }
-    }
 }
 
 fn readers(user: &CurrentUser) -> Result<&[i64], ApiError> {

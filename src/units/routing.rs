@@ -99,6 +99,19 @@ pub struct ZoneRef {
     pub name: String,
 }
 
+impl Candidates {
+    /// The candidates but `organisation` (which returned the case): the tier's rule then finds
+    /// another unit or falls to the office.
+    pub fn without(mut self, organisation: i64) -> Candidates {
+        let keep = |party: &Option<Party>| party.clone().filter(|p| p.organisation.id != organisation);
+        self.estate = keep(&self.estate);
+        self.committee = keep(&self.committee);
+        self.department = keep(&self.department);
+        self.zones.retain(|z| z.party.organisation.id != organisation);
+        self
+    }
+}
+
 /// Who handles a finding of `tier`, from the candidates, by the rules of the module.
 pub fn decide(tier: u8, candidates: &Candidates) -> Decision {
     let pick = |party: &Party, person: Option<&PersonRef>, reason| Decision {
@@ -291,8 +304,23 @@ pub async fn route(db: &mut PgConnection, lon: f64, lat: f64, category: &str, sc
     let place = locate(db, lon, lat, scope).await?.ok_or_else(|| {
         UnitsError::invalid("point", "outside_communities", format!("({lon}, {lat}) is in no community of your area"))
     })?;
+    Ok(route_at(db, place, category, None).await?)
+}
+
+/// Routes a finding at a located place, passing over `returned_by` (an organisation that
+/// returned the case as not its own).
+pub async fn route_at(
+    db: &mut PgConnection,
+    place: Place,
+    category: Category,
+    returned_by: Option<i64>,
+) -> Result<Routing, sqlx::Error> {
     let tier = category.tier.unwrap_or(2);
-    let decision = decide(tier, &candidates(db, &place, &category.code).await?);
+    let mut candidates = candidates(db, &place, &category.code).await?;
+    if let Some(organisation) = returned_by {
+        candidates = candidates.without(organisation);
+    }
+    let decision = decide(tier, &candidates);
     let explanation = explain(&decision, &category, &place);
     Ok(Routing { deadline: category.deadline, category, place, tier, decision, explanation })
 }
@@ -400,6 +428,14 @@ mod tests {
         assert_eq!((d.reason, d.organisation.map(|o| o.id), d.fallback, d.unhandled), (Reason::NoZone, Some(2), true, false));
         let c = Candidates { committee: None, ..full() };
         let d = decide(1, &c);
+        assert_eq!((d.reason, d.organisation.map(|o| o.id), d.fallback), (Reason::NoCommittee, Some(2), true));
+    }
+
+    #[test]
+    fn a_returned_case_goes_to_the_next_zone_or_the_office() {
+        let c = Candidates { zones: vec![zone(1, 10.0, 1), zone(2, 20.0, 1)], ..full() };
+        assert_eq!(decide(3, &c.clone().without(11)).organisation.map(|o| o.id), Some(12));
+        let d = decide(1, &c.without(1));
         assert_eq!((d.reason, d.organisation.map(|o| o.id), d.fallback), (Reason::NoCommittee, Some(2), true));
     }
 
