@@ -115,7 +115,8 @@ struct Change {
     duplicate_of: Option<i64>,
 }
 
-/// Takes one step on a case the viewer sees; answers the case after it.
+/// Takes one step on a case the viewer sees; answers the case after it, or None when the step
+/// took it out of the viewer's sight (a unit that returned it).
 pub async fn act(
     db: &mut PgConnection,
     case_id: i64,
@@ -123,7 +124,7 @@ pub async fn act(
     viewer: &Viewer,
     actor: &Actor,
     settings: &Settings,
-) -> Result<Case, Refusal> {
+) -> Result<Option<Case>, Refusal> {
     let case = store::get(db, case_id, viewer, true).await?.ok_or_else(|| Refusal::NotFound(format!("no case {case_id} in your area")))?;
     let from = case.status();
     let to = transition(from, step.action)?;
@@ -213,7 +214,7 @@ pub async fn act(
     let summary = json!({ "action": step.action, "from": from, "to": to });
     let entry = Event { action: "case.step", object_type: Some("case"), object_id: Some(case_id.to_string()), summary };
     audit::record_in(&mut *db, actor, entry, &[case.community_id]).await?;
-    store::get(db, case_id, viewer, false).await?.ok_or_else(|| Refusal::NotFound(format!("no case {case_id} in your area")))
+    Ok(store::get(db, case_id, viewer, false).await?)
 }
 
 async fn is_office(db: &mut PgConnection, organisation: Option<i64>) -> Result<bool, sqlx::Error> {

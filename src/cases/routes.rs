@@ -73,11 +73,11 @@ async fn create(
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json", e.to_string()))?;
     let viewer = Viewer::from(&user);
     let mut tx = state.pool.begin().await?;
-    if let Some(key) = &key {
-        if let Claim::Replay { status, body } = idempotency::claim(&mut tx, user.id, key, &idempotency::fingerprint(&body)).await? {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
-            return Ok((status, [("idempotent-replay", "true")], axum::Json(body)).into_response());
-        }
+    if let Some(key) = &key
+        && let Claim::Replay { status, body } = idempotency::claim(&mut tx, user.id, key, &idempotency::fingerprint(&body)).await?
+    {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+        return Ok((status, [("idempotent-replay", "true")], axum::Json(body)).into_response());
     }
     let index = state.buildings.get();
     let case = submit::submit(&mut tx, &index, &new, &viewer, &user.actor(), &state.cases).await?;
@@ -140,7 +140,10 @@ async fn step(
     let mut tx = state.pool.begin().await?;
     let case = act::act(&mut tx, id, &body, &Viewer::from(&user), &user.actor(), &state.cases).await?;
     tx.commit().await?;
-    Ok(axum::Json(case).into_response())
+    Ok(match case {
+        Some(case) => axum::Json(case).into_response(),
+        None => axum::Json(json!({ "id": id, "visible": false, "message": "the case has left your queue" })).into_response(),
+    })
 }
 
 #[derive(Debug, Deserialize)]
