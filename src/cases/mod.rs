@@ -3,3 +3,4 @@
 //! See docs/CASES.md.
 
 pub mod access;
+pub mod photos;

@@ -8,4 +8,5 @@ mod harness;
 mod http;
 mod imports;
 mod limits;
+mod photos;
 mod units;
