@@ -6,6 +6,7 @@ pub mod access;
 pub mod act;
 pub mod calendar;
 pub mod idempotency;
+pub mod photos;
 pub mod routes;
 pub mod store;
 pub mod submit;
