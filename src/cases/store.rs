@@ -138,10 +138,12 @@ pub struct Filter {
 
 pub const MAX_PAGE: i64 = 500;
 
-/// The order a sort name stands for; only these (never the request's text) reach the SQL.
+/// The order a sort name stands for; only these (never the request's text) reach the SQL. By
+/// deadline, cases past the unit's hands (handled, verified, closed, cancelled) come after those
+/// still to be done: their deadlines are history, and would otherwise head a handler's queue.
 pub fn order_by(sort: Option<&str>) -> Option<&'static str> {
     match sort.unwrap_or("deadline") {
-        "deadline" => Some("overdue desc, c.deadline asc nulls last, c.id"),
+        "deadline" => Some("overdue desc, c.status in ('handled', 'verified', 'closed', 'cancelled'), c.deadline asc nulls last, c.id"),
         "created" => Some("c.created_at, c.id"),
         "-created" => Some("c.created_at desc, c.id desc"),
         _ => None,

@@ -13,7 +13,7 @@ import {
   actionLabel, actorLabel, areaChoices, auditQuery, objectLabel, placeNames, summaryText, userActions, userStatus,
 } from './admin-model.js';
 import {
-  ROLES, clearFieldErrors, el, formatDateTime, passwordRuleMessage, rateLimitedMessage, roleLabel, setFieldError,
+  ROLES, bump, clearFieldErrors, el, formatDateTime, passwordRuleMessage, rateLimitedMessage, roleLabel, setFieldError,
   startSignedIn,
 } from './session.js';
 
@@ -42,10 +42,6 @@ function showStatus(node, message, kind = 'info') {
   node.textContent = message;
   node.dataset.kind = kind;
   node.hidden = !message;
-}
-
-function bump(name) {
-  document.body.dataset[name] = String(Number(document.body.dataset[name] ?? 0) + 1);
 }
 
 // ---- users -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@
 // data are redrawn.
 
 import { getJson, postJson } from './api.js';
-import { applyI18n, formatCount, otherLanguageHref, t } from './i18n.js';
+import { applyI18n, formatCount, otherLanguageHref, t, tOr } from './i18n.js';
 import { LAYER_IDS, createMap, fitToBboxes } from './map.js';
 import {
   EditError, MARK_SYMBOLS, PLANNER_COLORS, PLAN_LAYERS, addToSelection, bboxOfFeatures, canEdit, canRead,
@@ -29,7 +29,7 @@ import {
   planStatusLabel, pruneSelection, publishViolations, selectionSummary, selectionText, shortDateTime,
   shortcutAction, splitEdit, tallyLabel, toggleSelection, violationText, violationsByGrid,
 } from './planner-model.js';
-import { announceUnauthenticated, el, rateLimitedMessage, startSignedIn } from './session.js';
+import { announceUnauthenticated, bump, el, rateLimitedMessage, startSignedIn } from './session.js';
 
 applyI18n();
 document.getElementById('language-switch').href = otherLanguageHref();
@@ -129,10 +129,6 @@ let compareMarkers = [];
 
 // ---- small helpers -----------------------------------------------------------------------
 
-function bump(name) {
-  document.body.dataset[name] = String(Number(document.body.dataset[name] ?? 0) + 1);
-}
-
 function show(node, visible) {
   node.hidden = !visible;
 }
@@ -154,16 +150,10 @@ function showError(err) {
   if (err.status === 401 && err.code === 'unauthenticated') return;
   if (err instanceof EditError) ui.error.textContent = err.message;
   else if (err.code === 'rate_limited') ui.error.textContent = rateLimitedMessage(err);
-  else ui.error.textContent = t('planner_action_failed', { message: refusal(err) });
+  else ui.error.textContent = t('planner_action_failed', { message: tOr(`edit_refused_${err.code}`, err.message ?? String(err)) });
   show(ui.error, true);
 }
 
-/** The API's refusal in the page's language when its code is known, else its own sentence. */
-function refusal(err) {
-  const key = `edit_refused_${err.code}`;
-  const translated = t(key);
-  return translated === key ? (err.message ?? String(err)) : translated;
-}
 
 function showNotice(message) {
   ui.notice.textContent = message ?? '';
@@ -1044,7 +1034,4 @@ async function start(user) {
 }
 
 document.body.dataset.busy = 'false';
-startSignedIn({ content: document.getElementById('planner-page'), allow: canRead, onReady: start });
-// session.js says who may open a page it refuses in administration terms; say it for this page.
-const forbiddenText = document.querySelector('#forbidden p');
-if (forbiddenText) forbiddenText.textContent = t('forbidden_planner');
+startSignedIn({ content: document.getElementById('planner-page'), allow: canRead, forbidden: t('forbidden_planner'), onReady: start });

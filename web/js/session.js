@@ -137,6 +137,11 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** Counts up the body's `data-<name>` (the browser tests wait for a page's redraws by it). */
+export function bump(name) {
+  document.body.dataset[name] = String(Number(document.body.dataset[name] ?? 0) + 1);
+}
+
 /** A labelled input with a place for its error below it (`[data-field-error=name]`). */
 export function field(name, label, input) {
   input.id ||= `field-${name}`;
@@ -271,9 +276,10 @@ function showRoleLinks(user) {
 
 /**
  * Shows the sign-in form until someone signs in, then `content` (or 无权访问 when `allow` says
- * no) and the user in the header, and runs `onReady(user)` once. Resolves to the user.
+ * no, with `forbidden` saying who may open the page) and the user in the header, and runs
+ * `onReady(user)` once. Resolves to the user.
  */
-export async function startSignedIn({ content, allow = () => true, onReady = () => {} }) {
+export async function startSignedIn({ content, allow = () => true, forbidden: forbiddenText = t('forbidden_admin'), onReady = () => {} }) {
   const body = document.body;
   const header = document.querySelector('.app-header');
   const userBox = document.getElementById('user-box');
@@ -286,7 +292,7 @@ export async function startSignedIn({ content, allow = () => true, onReady = () 
   const forbidden = el('main', { class: 'forbidden-page', id: 'forbidden', hidden: true },
     el('div', { class: 'card' },
       el('h2', { text: t('forbidden_page') }),
-      el('p', { text: t('forbidden_admin') }),
+      el('p', { text: forbiddenText }),
       el('a', { href: withLang('/'), text: t('map_page') })));
   ui.section.after(forbidden);
 
