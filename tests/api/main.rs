@@ -9,4 +9,5 @@ mod harness;
 mod http;
 mod imports;
 mod limits;
+mod patrols;
 mod units;
