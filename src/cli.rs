@@ -150,7 +150,7 @@ async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
     let limits = Arc::new(http::limit::Limits::new(args.limits()));
     let upkeep = limits.clone().spawn_upkeep();
     let cases = Arc::new(args.case_settings());
-    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases };
+    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: args.ranking_weights };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;

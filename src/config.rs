@@ -187,6 +187,10 @@ pub struct ServeArgs {
     /// Reported GPS accuracy (metres) above which the inspector page warns before filing.
     #[arg(long, env = "WANGGE_GPS_ACCURACY_LIMIT", default_value_t = 50.0)]
     pub gps_accuracy_limit: f64,
+    /// Weights of the monthly ranking's score, as `closure=0.3,on_time=0.4,rework=0.1,patrol=0.2,dead_spot_penalty=5`
+    /// (any subset; docs/LEADERS.md).
+    #[arg(long, env = "WANGGE_RANKING_WEIGHTS", default_value = "")]
+    pub ranking_weights: crate::leaders::ranking::Weights,
 }
 
 impl ServeArgs {

@@ -29,6 +29,8 @@ pub struct AppState {
     pub limits: Arc<limit::Limits>,
     /// Working hours and GPS accuracy limit for case submissions.
     pub cases: Arc<crate::cases::submit::Settings>,
+    /// How communities are scored for the monthly ranking.
+    pub ranking: crate::leaders::ranking::Weights,
 }
 
 /// Everything the service answers: the API (unknown API paths get a JSON 404), vector tiles,
@@ -45,6 +47,7 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
         .merge(crate::cases::routes::routes())
         .merge(crate::cases::dead_spot_routes::routes())
         .merge(crate::patrols::routes::routes())
+        .merge(crate::leaders::routes::routes())
         .route("/api/{*rest}", any(|| async { ApiError::not_found("no such API endpoint") }))
         .nest_service("/vendor/maplibre-gl", maplibre)
         .fallback_service(ServeDir::new(web_dir))

@@ -4,3 +4,5 @@
 
 pub mod indicators;
 pub mod ranking;
+pub mod routes;
+pub mod store;

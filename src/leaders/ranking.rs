@@ -29,6 +29,33 @@ impl Default for Weights {
     }
 }
 
+impl std::str::FromStr for Weights {
+    type Err = String;
+
+    /// `closure=0.3,on_time=0.4,rework=0.1,patrol=0.2,dead_spot_penalty=5` (any subset; the rest
+    /// keep their defaults).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut weights = Weights::default();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = part.split_once('=').ok_or_else(|| format!("«{part}»: expected NAME=NUMBER"))?;
+            let value: f64 = value.trim().parse().map_err(|_| format!("«{value}» is not a number"))?;
+            if !value.is_finite() || value < 0.0 {
+                return Err(format!("«{part}»: weights are numbers of 0 or more"));
+            }
+            let slot = match name.trim() {
+                "closure" => &mut weights.closure,
+                "on_time" => &mut weights.on_time,
+                "rework" => &mut weights.rework,
+                "patrol" => &mut weights.patrol,
+                "dead_spot_penalty" => &mut weights.dead_spot_penalty,
+                other => return Err(format!("unknown weight «{other}»: closure, on_time, rework, patrol or dead_spot_penalty")),
+            };
+            *slot = value;
+        }
+        Ok(weights)
+    }
+}
+
 /// The score of one community's month; None when it has no rate to score.
 pub fn score(indicators: &Indicators, weights: &Weights) -> Option<f64> {
     let parts = [
@@ -177,6 +204,15 @@ mod tests {
         let month4 = rank(&scores(&[90.0, 80.0, 70.0, 30.0, 45.0]), &month3);
         assert_eq!((by_id(&month4, 5).last_streak, by_id(&month4, 5).escalation, by_id(&month4, 4).last_streak), (0, None, 1));
         assert_eq!((by_id(&month4, 4).movement, by_id(&month4, 5).movement), (Some(-1), Some(1)));
+    }
+
+    #[test]
+    fn weights_parse_by_name() {
+        let w: Weights = "on_time=0.5, dead_spot_penalty=0".parse().unwrap_or_default();
+        assert_eq!((w.on_time, w.dead_spot_penalty, w.closure), (0.5, 0.0, 0.3));
+        assert!("speed=1".parse::<Weights>().is_err());
+        assert!("closure=-1".parse::<Weights>().is_err());
+        assert!("closure".parse::<Weights>().is_err());
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl App {
         let sessions = SessionSettings { hours: 12, secure_cookie: true };
         let limits = Arc::new(Limits::new(limits));
         let cases = Arc::new(wangge::cases::submit::Settings::default());
-        let state = AppState { pool: pool.clone(), buildings, sessions, limits, cases };
+        let state = AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: Default::default() };
         let router = router(state, std::path::Path::new("web"), 1 << 20);
         let mut app = App { router, pool, token: None };
         app.add_user("admin1", Role::Admin, &["district:关山街道"]).await;

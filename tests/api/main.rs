@@ -8,6 +8,7 @@ mod grids;
 mod harness;
 mod http;
 mod imports;
+mod leaders;
 mod limits;
 mod patrols;
 mod units;
