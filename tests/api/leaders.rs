@@ -28,7 +28,8 @@ async fn indicators_equal_a_case_by_case_count_and_rankings_are_kept() {
     .execute(&app.pool)
     .await
     .expect("histories");
-    let rows: Vec<(DateTime<Utc>, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, i32, i32)> =
+    type Time = Option<DateTime<Utc>>;
+    let rows: Vec<(DateTime<Utc>, String, Time, Time, Time, Time, i32, i32)> =
         sqlx::query_as("select created_at, status, dispatched_at, deadline, handled_at, closed_at, rework_count, backlog_count from cases where community_id = $1")
             .bind(community)
             .fetch_all(&app.pool)
