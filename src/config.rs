@@ -2,13 +2,14 @@
 //! No other module reads the environment.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::role::{AreaSpec, Role};
 use crate::cases::calendar::WorkingHours;
 use crate::cases::submit::Settings as CaseSettings;
+use crate::cases::photos::{self, PhotoSettings};
 use crate::http::limit::{LimitSettings, Rate};
 use crate::import::estimate::{DefaultLevels, HouseholdEstimate};
 use crate::spatial::datum::Crs;
@@ -191,6 +192,12 @@ pub struct ServeArgs {
     /// (any subset; docs/LEADERS.md).
     #[arg(long, env = "WANGGE_RANKING_WEIGHTS", default_value = "")]
     pub ranking_weights: crate::leaders::ranking::Weights,
+    /// Directory of the photos of findings (default: `photos` under the data dir).
+    #[arg(long, env = "WANGGE_PHOTO_DIR")]
+    pub photo_dir: Option<PathBuf>,
+    /// Largest photo upload accepted, in bytes (its own body limit, above --body-limit).
+    #[arg(long, env = "WANGGE_PHOTO_LIMIT", default_value_t = photos::DEFAULT_MAX_BYTES)]
+    pub photo_limit: usize,
 }
 
 impl ServeArgs {
@@ -204,6 +211,11 @@ impl ServeArgs {
             login_per_username: self.login_rate_user,
             submissions: self.submit_rate,
         }
+    }
+
+    pub fn photos(&self, data_dir: &Path) -> PhotoSettings {
+        let dir = self.photo_dir.clone().unwrap_or_else(|| data_dir.join("photos"));
+        PhotoSettings::new(dir, self.photo_limit)
     }
 }
 

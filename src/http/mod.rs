@@ -18,6 +18,7 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::routes::SessionSettings;
+use crate::cases::photos::PhotoSettings;
 use crate::places::index::BuildingIndex;
 use error::ApiError;
 
@@ -31,6 +32,7 @@ pub struct AppState {
     pub cases: Arc<crate::cases::submit::Settings>,
     /// How communities are scored for the monthly ranking.
     pub ranking: crate::leaders::ranking::Weights,
+    pub photos: PhotoSettings,
 }
 
 /// Everything the service answers: the API (unknown API paths get a JSON 404), vector tiles,
@@ -48,6 +50,7 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
         .merge(crate::cases::dead_spot_routes::routes())
         .merge(crate::patrols::routes::routes())
         .merge(crate::leaders::routes::routes())
+        .merge(crate::cases::photos::routes::routes(state.photos.max_bytes))
         .route("/api/{*rest}", any(|| async { ApiError::not_found("no such API endpoint") }))
         .nest_service("/vendor/maplibre-gl", maplibre)
         .fallback_service(ServeDir::new(web_dir))

@@ -11,4 +11,5 @@ mod imports;
 mod leaders;
 mod limits;
 mod patrols;
+mod photos;
 mod units;
