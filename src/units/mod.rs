@@ -10,6 +10,7 @@
 pub mod assignments;
 pub mod categories;
 pub mod coverage;
+pub mod exchange;
 pub mod organisations;
 pub mod people;
 pub mod routes;

@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/categories/{code}", patch(update_category))
         .route("/api/v1/routing", get(route))
         .route("/api/v1/communities/{id}/coverage", get(community_coverage))
+        .merge(super::exchange::routes())
 }
 
 impl From<UnitsError> for ApiError {
@@ -61,6 +62,16 @@ fn readers(user: &CurrentUser) -> Result<&[i64], ApiError> {
 
 fn administrators(user: &CurrentUser) -> Result<&[i64], ApiError> {
     user.area_for(&[Role::Admin])
+}
+
+/// [`readers`], for the CSV exchange's handlers (src/units/exchange.rs).
+pub(super) fn reader_area(user: &CurrentUser) -> Result<&[i64], ApiError> {
+    readers(user)
+}
+
+/// [`administrators`], for the CSV exchange's handlers (src/units/exchange.rs).
+pub(super) fn admin_area(user: &CurrentUser) -> Result<&[i64], ApiError> {
+    administrators(user)
 }
 
 #[derive(Debug, Deserialize)]
