@@ -13,3 +13,4 @@ mod limits;
 mod patrols;
 mod photos;
 mod units;
+mod units_exchange;
