@@ -153,7 +153,7 @@ async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Resul
     let photos = args.photos(data_dir);
     std::fs::create_dir_all(&photos.dir)
         .with_context(|| format!("creating the photo directory {}", photos.dir.display()))?;
-    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases, photos };
+    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: args.ranking_weights, photos };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;

@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::auth::role::{AreaSpec, Role};
 use crate::cases::calendar::WorkingHours;
-use crate::cases::photos::{self, PhotoSettings};
 use crate::cases::submit::Settings as CaseSettings;
+use crate::cases::photos::{self, PhotoSettings};
 use crate::http::limit::{LimitSettings, Rate};
 use crate::import::estimate::{DefaultLevels, HouseholdEstimate};
 use crate::spatial::datum::Crs;
@@ -188,6 +188,10 @@ pub struct ServeArgs {
     /// Reported GPS accuracy (metres) above which the inspector page warns before filing.
     #[arg(long, env = "WANGGE_GPS_ACCURACY_LIMIT", default_value_t = 50.0)]
     pub gps_accuracy_limit: f64,
+    /// Weights of the monthly ranking's score, as `closure=0.3,on_time=0.4,rework=0.1,patrol=0.2,dead_spot_penalty=5`
+    /// (any subset; docs/LEADERS.md).
+    #[arg(long, env = "WANGGE_RANKING_WEIGHTS", default_value = "")]
+    pub ranking_weights: crate::leaders::ranking::Weights,
     /// Directory of the photos of findings (default: `photos` under the data dir).
     #[arg(long, env = "WANGGE_PHOTO_DIR")]
     pub photo_dir: Option<PathBuf>,

@@ -10,6 +10,8 @@ pub mod demo;
 pub mod grids;
 pub mod http;
 pub mod import;
+pub mod leaders;
+pub mod patrols;
 pub mod places;
 pub mod refusal;
 pub mod spatial;

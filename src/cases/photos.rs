@@ -109,6 +109,9 @@ pub fn process(upload: &[u8], max_bytes: usize) -> Result<Processed, PhotoError>
     if !matches!(format, ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP) {
         return Err(PhotoError::Unsupported(Some(format)));
     }
+    if format == ImageFormat::Jpeg && !jpeg_is_whole(upload) {
+        return Err(PhotoError::Undecodable(format, "the image data is cut short (no end-of-image marker)".into()));
+    }
     let undecodable = |error: ImageError| match error {
         ImageError::Limits(_) => PhotoError::TooManyPixels,
         error => PhotoError::Undecodable(format, error.to_string()),
@@ -131,6 +134,15 @@ pub fn process(upload: &[u8], max_bytes: usize) -> Result<Processed, PhotoError>
     let thumbnail = encode(&thumbnail).map_err(undecodable)?;
     let sha256 = format!("{:x}", Sha256::digest(&jpeg));
     Ok(Processed { width: rgb.width(), height: rgb.height(), jpeg, thumbnail, sha256 })
+}
+
+/// Whether a JPEG's last end-of-image marker (FF D9) follows its last start-of-scan (FF DA).
+/// The decoder pads a truncated scan with grey, which would store half a photo from an upload
+/// cut short on a flaky network; an EXIF thumbnail's own markers come before the main scan, and
+/// entropy-coded data never holds FF D9.
+fn jpeg_is_whole(jpeg: &[u8]) -> bool {
+    let last = |marker: u8| jpeg.windows(2).rposition(|pair| pair == [0xFF, marker]);
+    matches!((last(0xDA), last(0xD9)), (Some(scan), Some(end)) if end > scan)
 }
 
 fn limits() -> Limits {
@@ -342,16 +354,19 @@ mod tests {
         })
     }
 
-    /// A PNG signature and IHDR chunk of an 8-bit RGBA image of these sides, and no pixels.
+    /// A PNG of an 8-bit RGBA image of these sides with no pixel data: its signature, IHDR, an
+    /// empty IDAT and IEND, as a decompression bomb's header reads.
     fn png_header(width: u32, height: u32) -> Vec<u8> {
-        let mut chunk = b"IHDR".to_vec();
-        chunk.extend(width.to_be_bytes());
-        chunk.extend(height.to_be_bytes());
-        chunk.extend([8, 6, 0, 0, 0]);
+        let mut ihdr = width.to_be_bytes().to_vec();
+        ihdr.extend(height.to_be_bytes());
+        ihdr.extend([8, 6, 0, 0, 0]);
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        png.extend(13u32.to_be_bytes());
-        png.extend(&chunk);
-        png.extend(crc32(&chunk).to_be_bytes());
+        for (kind, data) in [(b"IHDR", ihdr.as_slice()), (b"IDAT", &[]), (b"IEND", &[])] {
+            let chunk = [kind.as_slice(), data].concat();
+            png.extend(u32::try_from(data.len()).expect("short").to_be_bytes());
+            png.extend(&chunk);
+            png.extend(crc32(&chunk).to_be_bytes());
+        }
         png
     }
 
@@ -360,7 +375,7 @@ mod tests {
         assert_eq!(crc32(b"IEND"), 0xAE42_6082, "the test's CRC is PNG's");
         for (width, height) in [(100_000, 100_000), (MAX_SIDE + 1, 10), (10, MAX_SIDE + 1), (11_000, 11_000)] {
             let header = png_header(width, height);
-            assert!(header.len() < 40);
+            assert!(header.len() < 60);
             assert_eq!(refused(&header), PhotoError::TooManyPixels, "{width}×{height}");
         }
         assert!(matches!(refused(&png_header(1000, 1000)), PhotoError::Undecodable(ImageFormat::Png, _)));

@@ -30,6 +30,8 @@ pub struct AppState {
     pub limits: Arc<limit::Limits>,
     /// Working hours and GPS accuracy limit for case submissions.
     pub cases: Arc<crate::cases::submit::Settings>,
+    /// How communities are scored for the monthly ranking.
+    pub ranking: crate::leaders::ranking::Weights,
     pub photos: PhotoSettings,
 }
 
@@ -45,6 +47,9 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
         .merge(crate::grids::routes::routes())
         .merge(crate::units::routes::routes())
         .merge(crate::cases::routes::routes())
+        .merge(crate::cases::dead_spot_routes::routes())
+        .merge(crate::patrols::routes::routes())
+        .merge(crate::leaders::routes::routes())
         .merge(crate::cases::photos::routes::routes(state.photos.max_bytes))
         .route("/api/{*rest}", any(|| async { ApiError::not_found("no such API endpoint") }))
         .nest_service("/vendor/maplibre-gl", maplibre)

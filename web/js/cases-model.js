@@ -7,7 +7,7 @@
 // The API is described in docs/CASES.md.
 
 import { lang, t, tOr } from './i18n.js';
-import { rateLimitedMessage } from './session.js';
+import { failureText } from './page.js';
 
 /** Roles that open the case pages. */
 export const CASE_ROLES = Object.freeze(['handler', 'admin', 'leader', 'inspector']);
@@ -234,10 +234,11 @@ export function actionBody(action, { note = '', photos = [], until = '', duplica
   return body;
 }
 
-/** An API refusal (docs/CASES.md) in the page's language, by its code (and field). */
+/**
+ * An API refusal (docs/CASES.md) in the page's language, by its code (a missing field by its
+ * name); "" when there is nothing to say (an aborted request, or a 401: the sign-in form is back).
+ */
 export function refusalText(err) {
-  if (!err) return '';
-  if (err.code === 'rate_limited') return rateLimitedMessage(err);
-  if (err.code === 'required') return tOr(`case_required_${err.details?.field}`, t('case_refused_required'));
-  return tOr(`case_refused_${err.code}`, err.message ?? String(err));
+  if (err?.code === 'required') return tOr(`case_required_${err.details?.field}`, t('case_refused_required'));
+  return failureText(err, { prefix: 'case_refused_' }) ?? '';
 }

@@ -11,15 +11,17 @@
 // `data-case-status` and the counters `data-list-loaded` and `data-case-loaded`.
 
 import { getJson, postJson } from './api.js';
-import { applyI18n, otherLanguageHref, t } from './i18n.js';
-import { createMap, highlightBuilding } from './map.js';
+import { caseItem, fact } from './case-items.js';
 import {
   ACTIONS, STATUSES, actionBody, actionForm, actionLabel, canOpenCases, caseIdFrom, categoryName, categoryTree,
   chinaDateTime, chinaToday, deadlineInfo, eventDetailText, eventLabel, listKind, listQuery, photoLinks, placeText,
   refusalText, resolveCaseRef, statusLabel,
 } from './cases-model.js';
+import { applyI18n, otherLanguageHref, t } from './i18n.js';
+import { createMap, highlightBuilding } from './map.js';
+import { bump, createBusy, show, showStatus } from './page.js';
 import { PhotoPicker, photoThumbnails } from './photos.js';
-import { announceUnauthenticated, bump, clearFieldErrors, el, setFieldError, startSignedIn } from './session.js';
+import { clearFieldErrors, el, setFieldError, startSignedIn } from './session.js';
 
 applyI18n();
 document.getElementById('language-switch').href = otherLanguageHref();
@@ -75,7 +77,6 @@ const state = {
   open: null,           // GET /api/v1/cases/{id} of the open case: { case, events, photos, allowed }
   action: null,         // the step whose form is open
   duplicates: [],       // candidates of the 重复 form: cases of the same category and community
-  busy: false,
   listSeq: 0,
   caseSeq: 0,
 };
@@ -88,21 +89,16 @@ const photos = new PhotoPicker({
   input: $('action-photo-input'), list: $('action-photo-list'), onChange: () => setFieldError(ui.form, 'photos', ''),
 });
 
-function show(node, visible) {
-  node.hidden = !visible;
-}
+const setText = (node, message) => showStatus(node, message ?? '');
 
-function setText(node, message) {
-  node.textContent = message ?? '';
-  show(node, Boolean(message));
-}
-
-function setBusy(busy) {
-  state.busy = busy;
-  document.body.dataset.busy = String(busy);
-  ui.formConfirm.disabled = busy;
-  for (const button of ui.actions.querySelectorAll('button')) button.disabled = busy;
-}
+// One step at a time; a refusal is shown by showStepRefusal.
+const busy = createBusy({
+  onChange: () => {
+    ui.formConfirm.disabled = busy.active;
+    for (const button of ui.actions.querySelectorAll('button')) button.disabled = busy.active;
+  },
+  onError: (err) => showStepRefusal(err),
+});
 
 // ---- the list ------------------------------------------------------------------------------
 
@@ -113,16 +109,7 @@ function filters() {
 function renderList() {
   const now = Date.now();
   const openId = state.open?.case.id;
-  ui.list.replaceChildren(...state.cases.map((c) => {
-    const deadline = deadlineInfo(c, now);
-    return el('li', { class: c.id === openId ? 'selected' : null, dataset: { caseId: c.id, status: c.status } },
-      el('a', { class: 'case-item', href: `#case=${c.id}`, 'aria-current': c.id === openId ? 'true' : null },
-        el('span', { class: 'case-number', text: c.number }),
-        el('span', { class: 'status-badge', dataset: { status: c.status }, text: statusLabel(c.status) }),
-        el('span', { class: 'case-category', text: c.category_name }),
-        el('span', { class: 'case-place', text: placeText(c) }),
-        deadline.text ? el('span', { class: 'deadline', dataset: { kind: deadline.kind }, text: deadline.text }) : null));
-  }));
+  ui.list.replaceChildren(...state.cases.map((c) => caseItem(c, { href: `#case=${c.id}`, selected: c.id === openId, now })));
   ui.count.textContent = t('cases_count', { n: state.cases.length });
   setText(ui.listStatus, state.cases.length ? '' : t('cases_empty'));
 }
@@ -144,10 +131,6 @@ ui.filters.addEventListener('change', loadList);
 ui.refresh.addEventListener('click', loadList);
 
 // ---- one case ------------------------------------------------------------------------------
-
-function fact(label, value, field, node = null) {
-  return [el('dt', { text: label }), el('dd', { dataset: { field }, text: node ? null : (value || t('missing')) }, node)];
-}
 
 function renderFacts(c) {
   const deadline = deadlineInfo(c);
@@ -207,10 +190,6 @@ function placeOnMap(c) {
 function createCaseMap() {
   const m = createMap('case-map');
   window.caseMap = m;
-  m.on('error', (event) => {
-    if (event.error?.status === 401) announceUnauthenticated(event.error);
-    else console.error(event.error ?? event);
-  });
   m.once('load', () => {
     mapLoaded = true;
     highlightBuilding(m, state.open?.case.building_id ?? null);
@@ -291,7 +270,7 @@ async function loadDuplicateCandidates(c) {
 }
 
 function openForm(action) {
-  if (state.busy || !state.open) return;
+  if (busy.active || !state.open) return;
   const needs = actionForm(action);
   state.action = action;
   ui.form.reset();
@@ -312,7 +291,10 @@ function openForm(action) {
 
 ui.formCancel.addEventListener('click', () => ui.dialog.close('cancel'));
 
-/** A refusal next to the field it names, else in the form; a step the case has moved past reloads it. */
+/**
+ * A refusal next to the field it names, else in the form; a step the case has moved past reloads
+ * it; null clears.
+ */
 async function showStepRefusal(err) {
   if (err?.status === 401 && err.code === 'unauthenticated') return;
   if (err?.code === 'illegal_transition') {
@@ -325,9 +307,9 @@ async function showStepRefusal(err) {
   if (!(field && setFieldError(ui.form, field, refusalText(err)))) setText(ui.formError, refusalText(err));
 }
 
-ui.form.addEventListener('submit', async (event) => {
+ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
-  if (state.busy || !state.open) return;
+  if (busy.active || !state.open) return;
   const action = state.action;
   const id = state.open.case.id;
   clearFieldErrors(ui.form);
@@ -337,8 +319,7 @@ ui.form.addEventListener('submit', async (event) => {
     setFieldError(ui.form, 'duplicate_of', t('case_refused_unknown_case'));
     return;
   }
-  setBusy(true);
-  try {
+  busy.run(async () => {
     await photos.retryWaiting();
     if (photos.hasWaiting()) {
       setFieldError(ui.form, 'photos', t('photos_not_uploaded'));
@@ -356,11 +337,7 @@ ui.form.addEventListener('submit', async (event) => {
       setText(ui.notice, t('action_done', { action: actionLabel(action) }));
     }
     await loadList();
-  } catch (err) {
-    await showStepRefusal(err);
-  } finally {
-    setBusy(false);
-  }
+  });
 });
 
 // ---- start ---------------------------------------------------------------------------------
@@ -380,5 +357,4 @@ async function start(user) {
   document.body.dataset.casesReady = 'true';
 }
 
-document.body.dataset.busy = 'false';
 startSignedIn({ content: ui.page, allow: canOpenCases, forbidden: t('forbidden_cases'), onReady: start });

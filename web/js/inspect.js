@@ -15,18 +15,18 @@
 // `data-filed-id` and the counters `data-filed`, `data-outbox-sent` and `data-mine-loaded`.
 
 import { getJson, isConnectionFailure, postJson } from './api.js';
+import { caseItem, fact, statusBadge } from './case-items.js';
+import { caseHref, categoryName, categoryTree, chinaDateTime, deadlineInfo, myCases, refusalText } from './cases-model.js';
 import { applyI18n, formatCount, otherLanguageHref, t } from './i18n.js';
 import { LAYER_IDS, createMap, featureId, fitToBboxes, highlightBuilding } from './map.js';
-import {
-  caseHref, categoryName, categoryTree, chinaDateTime, deadlineInfo, myCases, refusalText, statusLabel,
-} from './cases-model.js';
 import {
   INSPECT_LAYERS, POSITION_ZOOM, accuracyState, canInspect, circlePolygon, filingBody, nearbyPath, outboxBody,
   outboxEntry, pinText, userEntries, withUploadedPhoto,
 } from './inspect-model.js';
 import { allEntries, deleteEntry, putEntry } from './outbox.js';
+import { bump, createBusy, show, showStatus } from './page.js';
 import { PhotoPicker, uploadPhoto } from './photos.js';
-import { announceUnauthenticated, bump, clearFieldErrors, el, setFieldError, startSignedIn, withLang } from './session.js';
+import { clearFieldErrors, el, setFieldError, startSignedIn, withLang } from './session.js';
 
 applyI18n();
 document.getElementById('language-switch').href = otherLanguageHref();
@@ -85,7 +85,6 @@ const state = {
   gps: null,          // the last GPS fix: { lon, lat, accuracy }
   pin: null,          // { lon, lat, accuracy } from GPS, { lon, lat } when tapped or dragged
   key: null,          // this filing's Idempotency-Key
-  busy: false,
   sending: false,     // the outbox is being sent
 };
 
@@ -96,27 +95,17 @@ let centredOnGps = false;
 
 const photos = new PhotoPicker({ input: ui.photoInput, list: ui.photoList, onChange: () => setFieldError(ui.form, 'photos', '') });
 
-function show(node, visible) {
-  node.hidden = !visible;
-}
+const showNotice = (message) => showStatus(ui.notice, message ?? '');
+const showError = (message) => showStatus(ui.error, message ?? '', 'error');
 
-function showNotice(message) {
-  ui.notice.textContent = message ?? '';
-  show(ui.notice, Boolean(message));
-}
+// One filing or addition at a time; a refusal is shown by showRefusal.
+const busy = createBusy({ onChange: renderBusy, onError: (err) => showRefusal(err) });
 
-function showError(message) {
-  ui.error.textContent = message ?? '';
-  show(ui.error, Boolean(message));
-}
-
-function setBusy(busy) {
-  state.busy = busy;
-  document.body.dataset.busy = String(busy);
-  ui.submit.disabled = busy;
-  ui.fileAnyway.disabled = busy;
-  ui.submit.textContent = t(busy ? 'submitting' : 'submit_filing');
-  for (const button of ui.nearbyList.querySelectorAll('button')) button.disabled = busy;
+function renderBusy() {
+  ui.submit.disabled = busy.active;
+  ui.fileAnyway.disabled = busy.active;
+  ui.submit.textContent = t(busy.active ? 'submitting' : 'submit_filing');
+  for (const button of ui.nearbyList.querySelectorAll('button')) button.disabled = busy.active;
 }
 
 // ---- the map: GPS, accuracy circle, the pin ------------------------------------------------
@@ -151,9 +140,7 @@ function renderGps() {
   const fix = state.gps;
   if (!fix) return;
   const accuracy = accuracyState(fix.accuracy, state.settings.accuracy_limit_m);
-  ui.gpsStatus.textContent = accuracy.text;
-  ui.gpsStatus.dataset.kind = accuracy.warn ? 'warn' : 'info';
-  show(ui.gpsStatus, true);
+  showStatus(ui.gpsStatus, accuracy.text, accuracy.warn ? 'warn' : 'info');
   if (!map) return;
   map.getSource(INSPECT_LAYERS.accuracySource)?.setData({
     type: 'Feature', properties: {}, geometry: circlePolygon([fix.lon, fix.lat], Math.max(fix.accuracy, 1)),
@@ -176,9 +163,7 @@ function onFix(position) {
 
 function onGpsError(error) {
   if (state.gps) return; // a later fix failed: the last one is still shown
-  ui.gpsStatus.textContent = t(error?.code === 1 ? 'gps_denied' : 'gps_unavailable');
-  ui.gpsStatus.dataset.kind = 'warn';
-  show(ui.gpsStatus, true);
+  showStatus(ui.gpsStatus, t(error?.code === 1 ? 'gps_denied' : 'gps_unavailable'), 'warn');
 }
 
 function watchGps() {
@@ -186,8 +171,7 @@ function watchGps() {
     onGpsError(null);
     return;
   }
-  ui.gpsStatus.textContent = t('gps_locating');
-  show(ui.gpsStatus, true);
+  showStatus(ui.gpsStatus, t('gps_locating'));
   navigator.geolocation.watchPosition(onFix, onGpsError, { enableHighAccuracy: true, maximumAge: 10_000, timeout: 30_000 });
 }
 
@@ -199,10 +183,6 @@ ui.locate.addEventListener('click', () => {
 
 async function createInspectMap() {
   const m = createMap('inspect-map');
-  m.on('error', (event) => {
-    if (event.error?.status === 401) announceUnauthenticated(event.error);
-    else console.error(event.error ?? event);
-  });
   await new Promise((resolve) => m.once('load', resolve));
   m.addSource(INSPECT_LAYERS.accuracySource, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
   m.addLayer({ id: INSPECT_LAYERS.accuracyFill, type: 'fill', source: INSPECT_LAYERS.accuracySource, paint: { 'fill-color': '#2a7de1', 'fill-opacity': 0.12 } });
@@ -285,7 +265,7 @@ function resetFiling() {
   }
 }
 
-/** A refusal next to the field it names (category, note, photos), else above the button. */
+/** A refusal next to the field it names (category, note, photos), else above the button; null clears. */
 function showRefusal(err) {
   if (err?.status === 401 && err.code === 'unauthenticated') return; // the sign-in form is back
   const field = { category: 'category', description: 'description', note: 'description', photos: 'photos' }[err?.details?.field];
@@ -309,33 +289,33 @@ function readyToFile() {
 }
 
 async function submit({ askNearby }) {
-  if (state.busy || !readyToFile()) return;
+  if (busy.active || !readyToFile()) return;
   const filing = currentFiling();
-  setBusy(true);
-  try {
-    if (navigator.onLine) {
-      await photos.retryWaiting();
-      if (askNearby && !photos.hasWaiting()) {
-        const nearby = await getJson(nearbyPath(filing.pin, filing.category));
-        if (nearby.cases?.length) {
-          showNearby(nearby);
-          return;
+  await busy.run(async () => {
+    try {
+      if (navigator.onLine) {
+        await photos.retryWaiting();
+        if (askNearby && !photos.hasWaiting()) {
+          const nearby = await getJson(nearbyPath(filing.pin, filing.category));
+          if (nearby.cases?.length) {
+            showNearby(nearby);
+            return;
+          }
         }
       }
+      if (!navigator.onLine || photos.hasWaiting()) {
+        await keep(filing);
+        return;
+      }
+      const body = filingBody({ ...filing, photos: photos.ids() });
+      const filed = await postJson('/api/v1/cases', body, { headers: { 'Idempotency-Key': state.key } });
+      showFiled(filed, 'filed_title');
+    } catch (err) {
+      // Whether the service got it or not, the outbox sends it again with the same key.
+      if (isConnectionFailure(err)) await keep(filing);
+      else throw err;
     }
-    if (!navigator.onLine || photos.hasWaiting()) {
-      await keep(filing);
-      return;
-    }
-    const body = filingBody({ ...filing, photos: photos.ids() });
-    const filed = await postJson('/api/v1/cases', body, { headers: { 'Idempotency-Key': state.key } });
-    showFiled(filed, 'filed_title');
-  } catch (err) {
-    if (isConnectionFailure(err)) await keep(filing);
-    else showRefusal(err);
-  } finally {
-    setBusy(false);
-  }
+  });
 }
 
 /** Keeps the filing in the outbox (same key) and starts a fresh one. */
@@ -355,7 +335,7 @@ function showNearby(nearby) {
     return el('li', { class: 'nearby-case', dataset: { caseId: c.id } },
       el('div', { class: 'nearby-head' },
         el('span', { class: 'case-number', text: c.number }),
-        el('span', { class: 'status-badge', dataset: { status: c.status }, text: statusLabel(c.status) }),
+        statusBadge(c.status),
         el('span', { class: 'distance', text: t('distance_m', { n: formatCount(Math.round(c.distance_m)) }) })),
       c.description ? el('p', { class: 'nearby-description', text: c.description }) : null,
       add);
@@ -365,12 +345,9 @@ function showNearby(nearby) {
 }
 
 /** Adds the note and photos to an open case near the pin instead of filing a new one. */
-async function addTo(caseId) {
-  if (state.busy) return;
+function addTo(caseId) {
   clearFieldErrors(ui.form);
-  showError('');
-  setBusy(true);
-  try {
+  return busy.run(async () => {
     await photos.retryWaiting();
     if (photos.hasWaiting()) {
       setFieldError(ui.form, 'photos', t('photos_not_uploaded'));
@@ -379,15 +356,7 @@ async function addTo(caseId) {
     const body = { note: ui.note.value, photos: photos.ids() };
     const updated = await postJson(`/api/v1/cases/${encodeURIComponent(caseId)}/additions`, body);
     showFiled(updated, 'added_title');
-  } catch (err) {
-    showRefusal(err);
-  } finally {
-    setBusy(false);
-  }
-}
-
-function fact(label, value, field) {
-  return [el('dt', { text: label }), el('dd', { dataset: { field }, text: value || t('missing') })];
+  });
 }
 
 /** The answer: the case number, who it went to and by when. */
@@ -488,26 +457,15 @@ window.addEventListener('online', sendOutbox);
 // ---- 我的上报 --------------------------------------------------------------------------------
 
 async function loadMine() {
-  ui.mineStatus.textContent = t('loading');
-  show(ui.mineStatus, true);
+  showStatus(ui.mineStatus, t('loading'));
   try {
     const data = await getJson('/api/v1/cases?sort=-created&limit=100');
     const cases = myCases(data.cases, state.user);
-    ui.myCases.replaceChildren(...cases.map((c) => {
-      const deadline = deadlineInfo(c);
-      return el('li', { dataset: { caseId: c.id, status: c.status } },
-        el('a', { class: 'case-item', href: withLang(caseHref(c.id)) },
-          el('span', { class: 'case-number', text: c.number }),
-          el('span', { class: 'status-badge', dataset: { status: c.status }, text: statusLabel(c.status) }),
-          el('span', { class: 'case-category', text: c.category_name }),
-          el('span', { class: 'case-time', text: chinaDateTime(c.created_at) }),
-          deadline.text ? el('span', { class: 'deadline', dataset: { kind: deadline.kind }, text: deadline.text }) : null));
-    }));
-    ui.mineStatus.textContent = cases.length ? '' : t('my_cases_empty');
-    show(ui.mineStatus, cases.length === 0);
+    ui.myCases.replaceChildren(...cases.map((c) => caseItem(c, { href: withLang(caseHref(c.id)), when: true })));
+    showStatus(ui.mineStatus, cases.length ? '' : t('my_cases_empty'));
     bump('mineLoaded');
   } catch (err) {
-    ui.mineStatus.textContent = t('load_failed', { message: refusalText(err) });
+    showStatus(ui.mineStatus, t('load_failed', { message: refusalText(err) }), 'error');
   }
 }
 
@@ -527,8 +485,7 @@ async function start(user) {
       getJson('/api/v1/cases/settings'),
     ]);
   } catch (err) {
-    ui.mapMessage.textContent = t('load_failed', { message: refusalText(err) });
-    show(ui.mapMessage, true);
+    showStatus(ui.mapMessage, t('load_failed', { message: refusalText(err) }), 'error');
     document.body.dataset.inspectError = err.message;
     return;
   }
@@ -551,6 +508,5 @@ async function start(user) {
   setInterval(sendOutbox, OUTBOX_RETRY_MS);
 }
 
-document.body.dataset.busy = 'false';
 setSheetExpanded(true);
 startSignedIn({ content: document.getElementById('inspect-page'), allow: canInspect, forbidden: t('forbidden_inspect'), onReady: start });

@@ -5,7 +5,8 @@
 //   import { startSignedIn } from './session.js';
 //   startSignedIn({
 //     content: document.getElementById('page'),   // shown only to a signed-in user
-//     allow: (user) => user.role === 'admin',      // optional: others see 无权访问
+//     allow: (user) => user.role === 'admin',      // optional: others see 无权访问 …
+//     forbidden: t('forbidden_planner'),           // … and why (default: administrators only)
 //     onReady: async (user) => { ... },            // runs once, after sign-in
 //   });
 //
@@ -15,7 +16,7 @@
 //
 // The session itself is an HttpOnly cookie the page never reads: it asks GET /api/v1/session.
 
-import { ApiError, announceUnauthenticated, api, onUnauthenticated } from './api.js';
+import { ApiError, api, onUnauthenticated } from './api.js';
 import { lang, t } from './i18n.js';
 
 /** The roles, in the order forms list them. */
@@ -135,11 +136,6 @@ export function el(tag, attrs = {}, ...children) {
   }
   node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
   return node;
-}
-
-/** Counts up the body's `data-<name>` (the browser tests wait for a page's redraws by it). */
-export function bump(name) {
-  document.body.dataset[name] = String(Number(document.body.dataset[name] ?? 0) + 1);
 }
 
 /** A labelled input with a place for its error below it (`[data-field-error=name]`). */
@@ -275,9 +271,9 @@ function showRoleLinks(user) {
 }
 
 /**
- * Shows the sign-in form until someone signs in, then `content` (or 无权访问 when `allow` says
- * no, with `forbidden` saying who may open the page) and the user in the header, and runs
- * `onReady(user)` once. Resolves to the user.
+ * Shows the sign-in form until someone signs in, then `content` (or 无权访问 and `forbidden`
+ * when `allow` says no) and the user in the header, and runs `onReady(user)` once. Resolves to
+ * the user.
  */
 export async function startSignedIn({ content, allow = () => true, forbidden: forbiddenText = t('forbidden_admin'), onReady = () => {} }) {
   const body = document.body;
@@ -418,6 +414,3 @@ export async function startSignedIn({ content, allow = () => true, forbidden: fo
   await enter(user);
   return user;
 }
-
-/** For pages whose own requests (tiles) fail with 401 outside api.js. */
-export { announceUnauthenticated };
