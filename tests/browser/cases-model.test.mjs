@@ -1,16 +1,18 @@
 // The case pages' pure helpers (web/js/cases-model.js, web/js/inspect-model.js), in node:
 // labels of states, steps and events, deadlines relative to now in China time, list queries per
 // role, the bodies of steps and filings, refusals in Chinese, the GPS accuracy and its circle,
-// and the outbox entries whose body never changes between retries.
+// the outbox entries whose body never changes between retries, and dead spots and blind spots in
+// words.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { isConnectionFailure } from '../../web/js/api.js';
 import {
-  ACTIONS, OPEN_STATUSES, STATUSES, actionBody, actionForm, actionLabel, canOpenCases, caseHref, caseIdFrom,
-  categoryName, categoryTree, chinaClock, chinaDateTime, chinaToday, deadlineInfo, durationText, eventDetailText,
-  eventLabel, listKind, listQuery, myCases, photoLinks, placeText, refusalText, resolveCaseRef, statusLabel,
+  ACTIONS, OPEN_STATUSES, STATUSES, actionBody, actionForm, actionLabel, blindSpotText, canOpenCases, canReadCoverage,
+  caseHref, caseIdFrom, categoryName, categoryTree, chinaClock, chinaDateTime, chinaMonth, chinaToday, coverageText,
+  deadSpotText, deadlineInfo, durationText, eventDetailText, eventLabel, listKind, listQuery, myCases, photoLinks,
+  placeText, refusalText, resolveCaseRef, statusLabel,
 } from '../../web/js/cases-model.js';
 import { messages } from '../../web/js/i18n.js';
 import {
@@ -243,5 +245,27 @@ describe('filing', () => {
     assert.ok(isConnectionFailure({ status: 503 }));
     assert.ok(!isConnectionFailure({ status: 422, code: 'outside_communities' }));
     assert.ok(!isConnectionFailure({ status: 500 }));
+  });
+});
+
+describe('dead spots and blind spots', () => {
+  test('the month in China: the last evening of a month in UTC is already the next month there', () => {
+    assert.equal(chinaMonth(Date.parse('2026-11-30T17:00:00Z')), '2026-12');
+    assert.equal(chinaMonth(NOW), '2026-11');
+  });
+
+  test('a dead spot says how often and since when, and when it cleared', () => {
+    const spot = { case_count: 3, first_seen: '2026-11-01T02:00:00Z', last_seen: '2026-11-20T15:30:00Z', cleared_at: null };
+    assert.equal(deadSpotText(spot), '3 次上报 · 首次 11月1日 · 最近 11月20日');
+    assert.equal(deadSpotText({ ...spot, last_seen: '2026-11-20T16:30:00Z', cleared_at: '2026-12-20T16:30:00Z' }),
+      '3 次上报 · 首次 11月1日 · 最近 11月21日 · 12月21日 已消除', 'days in China time');
+  });
+
+  test('coverage and blind spots in words; handlers read no coverage', () => {
+    assert.equal(coverageText({ coverage: 0.4231, checked: 11, buildings: 26 }), '巡查覆盖 42%（11/26 栋）');
+    assert.equal(blindSpotText({ id: 5, name: '3号楼', households: 30, grid_code: 'G01' }), '3号楼 · 网格 G01 · 30 户');
+    assert.equal(blindSpotText({ id: 5, name: null, households: 0, grid_code: null }), '楼栋 #5 · 网格 — · 0 户');
+    assert.ok(canReadCoverage({ role: 'inspector' }));
+    assert.ok(!canReadCoverage({ role: 'handler' }));
   });
 });

@@ -6,12 +6,15 @@
 // without a photo (in Chinese), reports back with one; demo_inspector verifies and closes it on
 // the case page. The API agrees at each step. A filing made offline waits in the outbox and is
 // sent once back online; a filing whose answer was lost is sent again with its Idempotency-Key:
-// each makes exactly one case. A step the case has moved past meanwhile is refused in Chinese.
+// each makes exactly one case. Near an open case of the same category the inspector adds to it
+// instead. The case page lists the community's dead spots and the month's blind spots. A step
+// the case has moved past meanwhile is refused in Chinese.
 //
 // Run from the repo root after `cargo build`:  node --test tests/browser/
 // Leaves screenshots in tests/browser/artifacts/ (inspect-gps.png, inspect-filling.png,
 // inspect-filed.png, cases-queue.png, cases-refused.png, cases-handled.png, cases-photo.png,
-// cases-closed.png, inspect-offline.png, inspect-sent.png, cases-moved-on.png).
+// cases-closed.png, inspect-offline.png, inspect-sent.png, inspect-nearby.png, cases-places.png,
+// cases-moved-on.png).
 
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -35,6 +38,7 @@ let desk;           // demo_handler's desktop
 let tokens;         // by role
 let place;          // { building, lon, lat, organisation }: a building whose 卫生死角 goes to the committee
 let caseId;         // the case filed from the phone
+let noiseId;        // the case filed offline, still open at the GPS position
 
 const api = (role, pathname) => apiGet(server, tokens[role], pathname);
 
@@ -234,11 +238,26 @@ describe('case pages', { timeout: 900_000 }, () => {
     assert.match(await item.locator('.deadline').textContent(), /^(今天 \d\d:\d\d 到期|明天 \d\d:\d\d 到期|\d+月\d+日 \d\d:\d\d 到期|逾期 .+)$/);
     await page.screenshot({ path: path.join(artifacts, 'cases-queue.png') });
 
+    // 已逾期 keeps what the API calls overdue in the queue.
+    const overdue = await api('handler', '/api/v1/cases?queue=true&overdue=true&limit=500');
+    const loaded = await counter(page, 'listLoaded');
+    await page.getByLabel('已逾期').check();
+    await counterAbove(page, 'listLoaded', loaded);
+    const shown = await page.locator('#case-list li').evaluateAll((items) => items.map((li) => Number(li.dataset.caseId)));
+    assert.deepEqual(shown, overdue.cases.map((c) => c.id), 'the overdue ones, in the API\'s order');
+    for (const text of await page.locator('#case-list .deadline').allTextContents()) assert.match(text, /^逾期 /);
+    await page.getByLabel('已逾期').uncheck();
+    await item.waitFor();
+
     await item.locator('a').click();
     await page.waitForSelector(`body[data-case-id="${caseId}"]`);
     await waitForMapIdle(page, 'caseMap');
     assert.equal((await page.locator('#case-facts dd[data-field="category"]').textContent()).trim(), '卫生死角');
     assert.equal((await page.locator('#case-status-badge').textContent()).trim(), '派遣');
+    assert.deepEqual(await page.locator('#timeline .event-action').allTextContents(), ['上报', '立案', '派遣']);
+    const filingPhoto = page.locator('#timeline li.event').first().locator('.photo-thumb img');
+    assert.equal(await filingPhoto.count(), 1, 'the inspector\'s photo is on the filing');
+    await page.waitForFunction(() => document.querySelector('#timeline .photo-thumb img')?.naturalWidth > 0);
     const buttons = await page.locator('#action-buttons button').allTextContents();
     const allowed = (await api('handler', `/api/v1/cases/${caseId}`)).allowed;
     assert.deepEqual([...buttons].sort(), allowed.map((a) => ({
@@ -353,7 +372,8 @@ describe('case pages', { timeout: 900_000 }, () => {
     assert.ok(await page.locator('#queue-count').isHidden());
     const after = (await api('inspector', '/api/v1/cases?sort=-created')).cases;
     assert.equal(after.length, before + 1, 'exactly one case');
-    const { case: noise, photos } = await api('inspector', `/api/v1/cases/${after[0].id}`);
+    noiseId = after[0].id;
+    const { case: noise, photos } = await api('inspector', `/api/v1/cases/${noiseId}`);
     assert.deepEqual([noise.category, noise.description, noise.accuracy_m], ['order.noise', '夜间施工噪音', GPS_ACCURACY], 'the GPS pin carries its accuracy');
     assert.equal(photos.length, 1, 'the photo kept offline was uploaded');
     assert.match(await page.locator('#filing-notice').textContent(), new RegExp(noise.number));
@@ -389,6 +409,54 @@ describe('case pages', { timeout: 900_000 }, () => {
     await page.unroute('**/api/v1/cases');
     assert.deepEqual(phone.pageErrors, []);
     assert.deepEqual(phone.external, []);
+  }));
+
+  test('near an open case of the same category the inspector adds to it instead of filing again', () => withServerLogsOnFailure(server, async () => {
+    const { page } = phone;
+    const before = (await api('inspector', '/api/v1/cases?sort=-created')).cases.length;
+    const { case: noise } = await api('inspector', `/api/v1/cases/${noiseId}`);
+    await page.getByRole('tab', { name: '上报', exact: true }).tap();
+    await pickCategory(page, '秩序', '噪音扰民');
+    await page.getByLabel('说明').fill('晚上十点后仍在施工');
+    await page.getByRole('button', { name: '提交' }).tap();
+    const nearby = page.locator(`#nearby-list li[data-case-id="${noiseId}"]`);
+    await nearby.waitFor({ timeout: 30_000 });
+    assert.match(await page.locator('#nearby-title').textContent(), /附近 50 米内已有同类案件/);
+    assert.equal((await nearby.locator('.case-number').textContent()).trim(), noise.number);
+    await page.screenshot({ path: path.join(artifacts, 'inspect-nearby.png'), fullPage: true });
+
+    await nearby.getByRole('button', { name: '补充到此案' }).tap();
+    await page.waitForSelector('#filed:not([hidden])', { timeout: 30_000 });
+    assert.equal((await page.locator('#filed-title').textContent()).trim(), '已补充到案件');
+    assert.equal((await page.locator('#filed-facts dd[data-field="number"]').textContent()).trim(), noise.number);
+    assert.equal((await api('inspector', '/api/v1/cases?sort=-created')).cases.length, before, 'no new case');
+    const { events } = await api('inspector', `/api/v1/cases/${noiseId}`);
+    assert.deepEqual([events.at(-1).action, events.at(-1).note], ['addition', '晚上十点后仍在施工']);
+    await page.getByRole('button', { name: '继续上报' }).tap();
+    assert.deepEqual(phone.pageErrors, []);
+    assert.deepEqual(unexpected(phone), []);
+  }));
+
+  test('the case page lists the community\'s dead spots and the month\'s blind spots as the API has them', () => withServerLogsOnFailure(server, async () => {
+    const { page } = phone;
+    await page.goto(`${server.url}/cases.html`);
+    await page.waitForSelector('body[data-cases-ready="true"]', { timeout: 60_000 });
+    const { communities } = await api('inspector', '/api/v1/communities');
+    const community = communities[0].id;
+    const loaded = await counter(page, 'placesLoaded');
+    await page.getByText('卫生死角与巡查盲区').tap();
+    await counterAbove(page, 'placesLoaded', loaded);
+    const { dead_spots: spots } = await api('inspector', `/api/v1/dead-spots?community=${community}`);
+    const ids = await page.locator('#dead-spots li[data-dead-spot-id]').evaluateAll((items) => items.map((li) => Number(li.dataset.deadSpotId)));
+    assert.deepEqual(ids, spots.map((d) => d.id));
+    const coverage = await api('inspector', `/api/v1/patrols/coverage?community=${community}`);
+    assert.equal((await page.locator('#coverage-summary').textContent()).trim(),
+      `巡查覆盖 ${Math.round(coverage.coverage * 100)}%（${coverage.checked}/${coverage.buildings} 栋）`);
+    const blind = await page.locator('#blind-spots li[data-building-id]').evaluateAll((items) => items.map((li) => Number(li.dataset.buildingId)));
+    assert.deepEqual(blind, coverage.blind_spots.slice(0, 50).map((b) => b.id), 'the first blind spots, in the API\'s order');
+    await page.screenshot({ path: path.join(artifacts, 'cases-places.png'), fullPage: true });
+    assert.deepEqual(phone.pageErrors, []);
+    assert.deepEqual(unexpected(phone), []);
   }));
 
   test('a step the case has moved past meanwhile is refused in Chinese and the case reloads; handlers file nothing', () => withServerLogsOnFailure(server, async () => {

@@ -8,6 +8,7 @@
 
 import { lang, t, tOr } from './i18n.js';
 import { failureText } from './page.js';
+import { percent } from './units-model.js';
 
 /** Roles that open the case pages. */
 export const CASE_ROLES = Object.freeze(['handler', 'admin', 'leader', 'inspector']);
@@ -241,4 +242,40 @@ export function actionBody(action, { note = '', photos = [], until = '', duplica
 export function refusalText(err) {
   if (err?.code === 'required') return tOr(`case_required_${err.details?.field}`, t('case_refused_required'));
   return failureText(err, { prefix: 'case_refused_' }) ?? '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Places with a history: hygiene dead spots and the month's patrol blind spots
+
+/** Roles that read a community's patrol coverage (handlers walk no patrols). */
+export const COVERAGE_ROLES = Object.freeze(['admin', 'leader', 'inspector']);
+
+export function canReadCoverage(user) {
+  return Boolean(user && COVERAGE_ROLES.includes(user.role));
+}
+
+/** "YYYY-MM" of this month in China (the month of GET /api/v1/patrols/coverage). */
+export function chinaMonth(now = Date.now()) {
+  return chinaToday(now).slice(0, 7);
+}
+
+/** A dead spot of GET /api/v1/dead-spots in words: how often, since when, whether it has cleared. */
+export function deadSpotText(spot) {
+  const day = (instant) => {
+    const c = chinaClock(instant);
+    return c ? t('month_day', { m: c.month, d: c.day }) : t('missing');
+  };
+  const seen = t('dead_spot_text', { n: spot.case_count, first: day(spot.first_seen), last: day(spot.last_seen) });
+  return spot.cleared_at ? `${seen} · ${t('dead_spot_cleared', { date: day(spot.cleared_at) })}` : seen;
+}
+
+/** The month's coverage of GET /api/v1/patrols/coverage in words. */
+export function coverageText(coverage) {
+  return t('coverage_text', { share: percent(coverage.coverage), checked: coverage.checked, buildings: coverage.buildings });
+}
+
+/** A blind spot (a building nobody checked this month) in words. */
+export function blindSpotText(building) {
+  const name = building.name || t('building_number', { id: building.id });
+  return t('blind_spot_text', { name, grid: building.grid_code ?? t('missing'), households: building.households });
 }

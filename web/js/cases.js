@@ -3,23 +3,25 @@
 // due today, overdue first with each deadline relative to now in China time; and one case on
 // the right (`#case=ID`): its pin on a small map, its details, the buttons of exactly the steps
 // the service allows this user now, each opening a small form with what the step needs, and
-// the timeline of its events with their notes and photos (click to enlarge).
+// the timeline of its events with their notes and photos (click to enlarge). Under the list, a
+// community's hygiene dead spots (each with the cases that made it) and the month's patrol blind
+// spots, loaded when that section is opened.
 //
 // Steps are POST /api/v1/cases/{id}/actions; a refusal is shown in the page's language by its
 // code, next to the field it names. The pure parts are in cases-model.js. For the browser test
 // the page sets `window.caseMap` and on the body `data-cases-ready`, `data-busy`, `data-case-id`,
-// `data-case-status` and the counters `data-list-loaded` and `data-case-loaded`.
+// `data-case-status` and the counters `data-list-loaded`, `data-case-loaded` and `data-places-loaded`.
 
 import { getJson, postJson } from './api.js';
 import { caseItem, fact } from './case-items.js';
 import {
-  ACTIONS, STATUSES, actionBody, actionForm, actionLabel, canOpenCases, caseIdFrom, categoryName, categoryTree,
-  chinaDateTime, chinaToday, deadlineInfo, eventDetailText, eventLabel, listKind, listQuery, photoLinks, placeText,
-  refusalText, resolveCaseRef, statusLabel,
+  ACTIONS, STATUSES, actionBody, actionForm, actionLabel, blindSpotText, canOpenCases, canReadCoverage, caseIdFrom,
+  categoryName, categoryTree, chinaDateTime, chinaMonth, chinaToday, coverageText, deadSpotText, deadlineInfo,
+  eventDetailText, eventLabel, listKind, listQuery, photoLinks, placeText, refusalText, resolveCaseRef, statusLabel,
 } from './cases-model.js';
 import { applyI18n, otherLanguageHref, t } from './i18n.js';
 import { createMap, highlightBuilding } from './map.js';
-import { bump, createBusy, show, showStatus } from './page.js';
+import { bump, createBusy, fillCommunityPicker, show, showStatus } from './page.js';
 import { PhotoPicker, photoThumbnails } from './photos.js';
 import { clearFieldErrors, el, setFieldError, startSignedIn } from './session.js';
 
@@ -78,6 +80,7 @@ const state = {
   action: null,         // the step whose form is open
   duplicates: [],       // candidates of the 重复 form: cases of the same category and community
   listSeq: 0,
+  placesSeq: 0,
   caseSeq: 0,
 };
 
@@ -340,15 +343,93 @@ ui.form.addEventListener('submit', (event) => {
   });
 });
 
+// ---- places with a history: hygiene dead spots and the month's patrol blind spots ----------
+
+const places = {
+  details: $('places'),
+  community: $('places-community'),
+  monthField: $('places-month-field'),
+  month: $('places-month'),
+  status: $('places-status'),
+  deadSpots: $('dead-spots'),
+  blindSection: $('blind-spots-section'),
+  coverage: $('coverage-summary'),
+  blindSpots: $('blind-spots'),
+};
+
+// A community may have hundreds of unpatrolled buildings early in a month: the list shows this
+// many and says how many more there are.
+const BLIND_SPOTS_SHOWN = 50;
+
+/** A dead spot, with a button that lists the cases that made it (each opening its case). */
+function deadSpotItem(spot) {
+  const more = el('button', { type: 'button', class: 'small-button', text: t('dead_spot_cases') });
+  more.addEventListener('click', async () => {
+    more.disabled = true;
+    try {
+      const { cases } = await getJson(`/api/v1/dead-spots/${encodeURIComponent(spot.id)}`);
+      more.replaceWith(el('ol', { class: 'place-cases' }, ...cases.map((c) => el('li', {},
+        el('a', { href: `#case=${c.id}`, text: `${c.number} · ${statusLabel(c.status)}` })))));
+    } catch (err) {
+      more.disabled = false;
+      setText(places.status, t('load_failed', { message: refusalText(err) }));
+    }
+  });
+  return el('li', { dataset: { deadSpotId: spot.id, status: spot.status } }, el('span', { text: deadSpotText(spot) }), ' ', more);
+}
+
+function renderBlindSpots(coverage) {
+  places.coverage.textContent = coverageText(coverage);
+  const spots = coverage.blind_spots ?? [];
+  const shown = spots.slice(0, BLIND_SPOTS_SHOWN);
+  places.blindSpots.replaceChildren(...shown.map((b) => el('li', { dataset: { buildingId: b.id }, text: blindSpotText(b) })));
+  if (spots.length > shown.length) places.blindSpots.append(el('li', { class: 'hint', text: t('more_count', { n: spots.length - shown.length }) }));
+  if (spots.length === 0) places.blindSpots.append(el('li', { class: 'hint', text: t('blind_spots_empty') }));
+}
+
+/** Loads the chosen community's dead spots (and, for those who may read it, the month's coverage) while the section is open. */
+async function loadPlaces() {
+  const community = places.community.value;
+  if (!places.details.open || !community) return;
+  const seq = ++state.placesSeq;
+  setText(places.status, t('loading'));
+  try {
+    const query = new URLSearchParams({ community });
+    if (places.month.value) query.set('month', places.month.value);
+    const [{ dead_spots: spots }, coverage] = await Promise.all([
+      getJson(`/api/v1/dead-spots?community=${encodeURIComponent(community)}`),
+      canReadCoverage(state.user) ? getJson(`/api/v1/patrols/coverage?${query}`) : null,
+    ]);
+    if (seq !== state.placesSeq) return;
+    places.deadSpots.replaceChildren(...spots.map(deadSpotItem));
+    if (spots.length === 0) places.deadSpots.append(el('li', { class: 'hint', text: t('dead_spots_empty') }));
+    if (coverage) renderBlindSpots(coverage);
+    setText(places.status, '');
+    bump('placesLoaded');
+  } catch (err) {
+    if (seq === state.placesSeq) setText(places.status, t('load_failed', { message: refusalText(err) }));
+  }
+}
+
+places.details.addEventListener('toggle', loadPlaces);
+places.community.addEventListener('change', loadPlaces);
+places.month.addEventListener('change', loadPlaces);
+
 // ---- start ---------------------------------------------------------------------------------
 
 async function start(user) {
   state.user = user;
   ui.listTitle.textContent = t({ queue: 'cases_queue', mine: 'cases_mine', area: 'cases_area' }[listKind(user)]);
   ui.status.append(...STATUSES.map((s) => el('option', { value: s, text: statusLabel(s) })));
+  const coverage = canReadCoverage(user);
+  show(places.monthField, coverage);
+  show(places.blindSection, coverage);
+  places.month.value = chinaMonth();
   try {
-    const { categories } = await getJson('/api/v1/categories');
+    const [{ categories }, { communities }] = await Promise.all([getJson('/api/v1/categories'), getJson('/api/v1/communities')]);
     ui.group.append(...categoryTree(categories).map((g) => el('option', { value: g.code, text: categoryName(g) })));
+    fillCommunityPicker(places.community, communities);
+    if (communities.length === 1) places.community.value = String(communities[0].id);
   } catch (err) {
     setText(ui.listStatus, t('load_failed', { message: refusalText(err) }));
   }
