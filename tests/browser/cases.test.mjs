@@ -23,7 +23,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 
-import { apiGet, apiSignIn, submitSignIn } from './accounts.mjs';
+import { apiCall, apiGet, apiSignIn, submitSignIn } from './accounts.mjs';
 import { closeSuite, launchBrowser, openOfflinePage, unexpectedConsoleErrors, waitForMapIdle } from './browser.mjs';
 import { startServer, withServerLogsOnFailure } from './server.mjs';
 
@@ -439,6 +439,11 @@ describe('case pages', { timeout: 900_000 }, () => {
 
   test('the case page lists the community\'s dead spots and the month\'s blind spots as the API has them', () => withServerLogsOnFailure(server, async () => {
     const { page } = phone;
+    // A third sanitation finding at the building within 30 days makes it a dead spot.
+    const filed = await apiCall(server, tokens.inspector, '/api/v1/cases', {
+      method: 'POST', body: { lon: place.lon, lat: place.lat, category: 'sanitation.exposed_garbage', description: '又有垃圾' },
+    });
+    assert.equal(filed.status, 201, JSON.stringify(filed.body));
     await page.goto(`${server.url}/cases.html`);
     await page.waitForSelector('body[data-cases-ready="true"]', { timeout: 60_000 });
     const { communities } = await api('inspector', '/api/v1/communities');
@@ -449,6 +454,16 @@ describe('case pages', { timeout: 900_000 }, () => {
     const { dead_spots: spots } = await api('inspector', `/api/v1/dead-spots?community=${community}`);
     const ids = await page.locator('#dead-spots li[data-dead-spot-id]').evaluateAll((items) => items.map((li) => Number(li.dataset.deadSpotId)));
     assert.deepEqual(ids, spots.map((d) => d.id));
+    const spot = spots.find((d) => d.case_count === 3);
+    assert.ok(spot, `a dead spot of the three sanitation cases: ${JSON.stringify(spots)}`);
+    const item = page.locator(`#dead-spots li[data-dead-spot-id="${spot.id}"]`);
+    assert.match(await item.textContent(), /^3 次上报 · 首次 \d+月\d+日 · 最近 \d+月\d+日/);
+    await item.getByRole('button', { name: '查看案件' }).tap();
+    const links = item.locator('.place-cases a');
+    await links.first().waitFor();
+    const { cases: made } = await api('inspector', `/api/v1/dead-spots/${spot.id}`);
+    assert.deepEqual(await links.allTextContents(), made.map((c) => `${c.number} · ${{ closed: '结案', dispatched: '派遣' }[c.status] ?? c.status}`));
+    assert.ok(made.some((c) => c.id === caseId), 'the first finding is one of them');
     const coverage = await api('inspector', `/api/v1/patrols/coverage?community=${community}`);
     assert.equal((await page.locator('#coverage-summary').textContent()).trim(),
       `巡查覆盖 ${Math.round(coverage.coverage * 100)}%（${coverage.checked}/${coverage.buildings} 栋）`);
