@@ -155,7 +155,7 @@ export class PhotoPicker {
 let viewer = null;
 
 /** Shows a stored photo large, over the page; a click or Escape closes it. */
-export function showPhoto(url, label) {
+function showPhoto(url, label) {
   if (!viewer) {
     const image = el('img', { class: 'photo-large' });
     const close = el('button', { type: 'button', class: 'photo-close', text: t('close') });
