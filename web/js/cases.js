@@ -144,7 +144,8 @@ function renderFacts(c) {
     ...fact(t('case_place'), placeText(c), 'place'),
     ...fact(t('case_responsible'), c.organisation, 'organisation'),
     ...fact(t('case_person'), person, 'person'),
-    ...fact(t('case_deadline'), c.deadline ? `${chinaDateTime(c.deadline)}${deadline.text ? `（${deadline.text}）` : ''}` : '', 'deadline'),
+    // How far off it is, while the unit still has to act (a finished case's deadline is history).
+    ...fact(t('case_deadline'), c.deadline ? `${chinaDateTime(c.deadline)}${deadline.kind === 'done' ? '' : `（${deadline.text}）`}` : '', 'deadline'),
     ...fact(t('case_reporter'), c.reporter_name, 'reporter'),
     ...fact(t('case_created'), chinaDateTime(c.created_at), 'created'),
     ...fact(t('case_counts'), t('case_counts_text', { rework: c.rework_count, backlog: c.backlog_count, returned: c.returned_count }), 'counts'),
