@@ -178,6 +178,13 @@ describe('case pages', { timeout: 900_000 }, () => {
     }
     await page.screenshot({ path: path.join(artifacts, 'inspect-gps.png') });
 
+    // A fix worse than the service's limit (GET /api/v1/cases/settings: 50 m) is warned about.
+    await phone.context.setGeolocation({ longitude: place.lon, latitude: place.lat, accuracy: 120 });
+    await page.waitForSelector('#gps-status[data-kind="warn"]', { timeout: 30_000 });
+    assert.equal((await page.locator('#gps-status').textContent()).trim(), '定位精度 ±120 米，低于要求（50 米）：请在地图上点选准确位置');
+    await phone.context.setGeolocation({ longitude: place.lon, latitude: place.lat, accuracy: GPS_ACCURACY });
+    await page.waitForSelector('#gps-status[data-kind="info"]', { timeout: 30_000 });
+
     // Every control is a touch target of at least 44 px.
     const small = await page.evaluate(() => [...document.querySelectorAll('#sheet button, #sheet label.chip, #sheet .photo-add, #locate')]
       .filter((n) => n.offsetParent !== null && n.getBoundingClientRect().height < 44).map((n) => n.id || n.textContent.trim()));
