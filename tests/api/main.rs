@@ -8,3 +8,4 @@ mod harness;
 mod http;
 mod imports;
 mod limits;
+mod openapi;
