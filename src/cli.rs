@@ -36,7 +36,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // Import speed counts reading and storing, not starting the database.
     let started = Instant::now().checked_sub(read_time).unwrap_or_else(Instant::now);
     let result = match cli.command {
-        Command::Serve(args) => serve(&database.pool, args).await,
+        Command::Serve(args) => serve(&database.pool, &cli.database.data_dir, args).await,
         Command::Migrate => {
             println!("migrations applied");
             Ok(())
@@ -126,11 +126,16 @@ fn demo_fallback_district() -> String {
     "示范街道".to_owned()
 }
 
-async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if args.load_demo && places::store::community_count(pool).await? == 0 {
         tracing::info!("the database has no community yet: loading the demo sub-district");
         let summary = load_demo(pool, &DemoArgs { communities: 6, seed: 42 }).await?;
         eprint!("{summary}");
+        let units = crate::units::demo::seed(pool).await.context("seeding the demo's grids and responsible units")?;
+        eprintln!(
+            "demo: {} plans published, {} people, {} assignments (see /units.html)",
+            units.plans, units.people, units.assignments
+        );
         print_demo_accounts(&create_demo_accounts(pool).await?);
     }
     let buildings = Arc::new(BuildingIndex::default());
@@ -144,7 +149,11 @@ async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
     let sessions = SessionSettings { hours: args.session_hours, secure_cookie: !args.insecure_cookie };
     let limits = Arc::new(http::limit::Limits::new(args.limits()));
     let upkeep = limits.clone().spawn_upkeep();
-    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits };
+    let cases = Arc::new(args.case_settings());
+    let photos = args.photos(data_dir);
+    std::fs::create_dir_all(&photos.dir)
+        .with_context(|| format!("creating the photo directory {}", photos.dir.display()))?;
+    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: args.ranking_weights, photos };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
@@ -177,21 +186,25 @@ async fn add_user(pool: &PgPool, username: String, role: Role, areas: Vec<AreaSp
     Ok(())
 }
 
-/// One account per role over the demo sub-district, with random passwords (returned once).
+/// One account per role over the demo sub-district, with random passwords (returned once). The
+/// planner gets the first community (which has no grids yet, to generate); the inspector and the
+/// handler the second (which has grids and teams), the handler acting for its committee.
 pub async fn create_demo_accounts(pool: &PgPool) -> anyhow::Result<Vec<(String, Role, String)>> {
-    let (district, community): (String, String) = sqlx::query_as(
-        "select d.name, c.name from communities c join districts d on d.id = c.district_id where c.source = 'demo' order by c.id limit 1",
+    let communities: Vec<(String, String)> = sqlx::query_as(
+        "select d.name, c.name from communities c join districts d on d.id = c.district_id where c.source = 'demo' order by c.id limit 2",
     )
-    .fetch_one(pool)
-    .await
-    .context("the demo has no community")?;
+    .fetch_all(pool)
+    .await?;
+    let (district, first) = communities.first().cloned().context("the demo has no community")?;
+    let second = communities.get(1).map_or_else(|| first.clone(), |c| c.1.clone());
     let actor = Actor { id: None, name: Some("demo".into()), client: None };
     let mut created = Vec::new();
     let mut tx = pool.begin().await?;
     for role in Role::ALL {
         let area = match role {
             Role::Admin | Role::Leader => AreaSpec::District(district.clone()),
-            Role::Planner | Role::Inspector | Role::Handler => AreaSpec::Community(community.clone()),
+            Role::Planner => AreaSpec::Community(first.clone()),
+            Role::Inspector | Role::Handler => AreaSpec::Community(second.clone()),
         };
         let new = NewUser {
             username: format!("demo_{role}"),
@@ -199,7 +212,17 @@ pub async fn create_demo_accounts(pool: &PgPool) -> anyhow::Result<Vec<(String, 
             password: crate::auth::password::generate(),
             areas: vec![area],
         };
-        accounts::create(&mut tx, &new, &actor, None).await?;
+        let id = accounts::create(&mut tx, &new, &actor, None).await?;
+        if role == Role::Handler {
+            sqlx::query(
+                "update users set organisation_id = (select o.id from organisations o join communities c on c.id = o.community_id
+                                                     where o.kind = 'community_committee' and c.name = $2) where id = $1",
+            )
+            .bind(id)
+            .bind(&second)
+            .execute(&mut *tx)
+            .await?;
+        }
         created.push((new.username, role, new.password));
     }
     tx.commit().await?;

@@ -2,11 +2,14 @@
 //! No other module reads the environment.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::role::{AreaSpec, Role};
+use crate::cases::calendar::WorkingHours;
+use crate::cases::submit::Settings as CaseSettings;
+use crate::cases::photos::{self, PhotoSettings};
 use crate::http::limit::{LimitSettings, Rate};
 use crate::import::estimate::{DefaultLevels, HouseholdEstimate};
 use crate::spatial::datum::Crs;
@@ -178,15 +181,41 @@ pub struct ServeArgs {
     /// as N/PERIOD.
     #[arg(long, env = "WANGGE_SUBMIT_RATE", default_value = "120/min")]
     pub submit_rate: Rate,
+    /// Working periods of a working day (China time) that case deadlines count, as
+    /// `HH:MM-HH:MM,…`; holidays and make-up days are rows of the `working_calendar` table.
+    #[arg(long, env = "WANGGE_WORKING_HOURS", default_value = "08:30-12:00,14:00-17:30")]
+    pub working_hours: WorkingHours,
+    /// Reported GPS accuracy (metres) above which the inspector page warns before filing.
+    #[arg(long, env = "WANGGE_GPS_ACCURACY_LIMIT", default_value_t = 50.0)]
+    pub gps_accuracy_limit: f64,
+    /// Weights of the monthly ranking's score, as `closure=0.3,on_time=0.4,rework=0.1,patrol=0.2,dead_spot_penalty=5`
+    /// (any subset; docs/LEADERS.md).
+    #[arg(long, env = "WANGGE_RANKING_WEIGHTS", default_value = "")]
+    pub ranking_weights: crate::leaders::ranking::Weights,
+    /// Directory of the photos of findings (default: `photos` under the data dir).
+    #[arg(long, env = "WANGGE_PHOTO_DIR")]
+    pub photo_dir: Option<PathBuf>,
+    /// Largest photo upload accepted, in bytes (its own body limit, above --body-limit).
+    #[arg(long, env = "WANGGE_PHOTO_LIMIT", default_value_t = photos::DEFAULT_MAX_BYTES)]
+    pub photo_limit: usize,
 }
 
 impl ServeArgs {
+    pub fn case_settings(&self) -> CaseSettings {
+        CaseSettings { calendar: self.working_hours.clone(), accuracy_limit_m: self.gps_accuracy_limit }
+    }
+
     pub fn limits(&self) -> LimitSettings {
         LimitSettings {
             login_per_client: self.login_rate,
             login_per_username: self.login_rate_user,
             submissions: self.submit_rate,
         }
+    }
+
+    pub fn photos(&self, data_dir: &Path) -> PhotoSettings {
+        let dir = self.photo_dir.clone().unwrap_or_else(|| data_dir.join("photos"));
+        PhotoSettings::new(dir, self.photo_limit)
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -9,6 +10,10 @@ pub mod demo;
 pub mod grids;
 pub mod http;
 pub mod import;
+pub mod leaders;
+pub mod patrols;
 pub mod places;
+pub mod refusal;
 pub mod spatial;
 pub mod telemetry;
+pub mod units;

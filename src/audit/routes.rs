@@ -15,7 +15,7 @@ use crate::auth::extract::CurrentUser;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
-use crate::http::openapi::{BadRequest, Forbidden, Unauthenticated};
+use crate::http::openapi::ReadErrors;
 
 const MAX_PAGE: i64 = 500;
 
@@ -57,6 +57,7 @@ fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
 
 /// One audit entry.
 #[derive(Debug, Serialize, FromRow, ToSchema)]
+#[schema(as = AuditEntry)]
 struct Entry {
     id: i64,
     at: DateTime<Utc>,
@@ -81,9 +82,7 @@ struct AuditPage {
     params(AuditQuery),
     responses(
         (status = 200, description = "The entries, newest first unless `sort=at`", body = AuditPage),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
+        ReadErrors,
     )
 )]
 async fn list(

@@ -27,6 +27,8 @@ pub struct CurrentUser {
     pub role: Role,
     /// Communities this user may act in (their sub-districts' communities and their own).
     pub communities: Arc<[i64]>,
+    /// The organisation a handler acts for.
+    pub organisation_id: Option<i64>,
     pub token_hash: Vec<u8>,
     pub client: Option<IpAddr>,
 }
@@ -35,6 +37,15 @@ impl CurrentUser {
     pub fn require_admin(&self) -> Result<(), ApiError> {
         if self.role.is_admin() {
             Ok(())
+        } else {
+            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("the {} role may not do this", self.role)))
+        }
+    }
+
+    /// This user's communities when their role is one of `roles`, else 403 naming the role.
+    pub fn area_for(&self, roles: &[Role]) -> Result<&[i64], ApiError> {
+        if roles.contains(&self.role) {
+            Ok(&self.communities)
         } else {
             Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("the {} role may not do this", self.role)))
         }
@@ -64,6 +75,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             username: user.username,
             role: user.role.0,
             communities: user.communities.into(),
+            organisation_id: user.organisation_id,
             token_hash,
             client: client_address(parts),
         })

@@ -28,7 +28,8 @@ use crate::http::error::{ApiError, ApiErrorBody};
 use crate::http::extract::{Json, Path};
 use crate::http::limit::Submitter;
 use crate::http::openapi::{
-    BadRequest, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unauthenticated, Unprocessable, UnsupportedMediaType,
+    BadRequest, ChangeErrors, NotFound, PayloadTooLarge, RateLimited, ReadErrors, Unauthenticated, Unprocessable,
+    UnsupportedMediaType,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -207,7 +208,7 @@ async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<axum::Js
     delete, path = "/api/v1/session", tag = "session", security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 204, description = "Signed out", headers(("set-cookie" = String, description = "Clears the session cookie"))),
-        (status = 401, response = Unauthenticated),
+        ReadErrors,
     )
 )]
 async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, ApiError> {
@@ -269,8 +270,7 @@ async fn change_password(
     get, path = "/api/v1/users", tag = "users", security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The accounts", body = UserList),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
+        ReadErrors,
     )
 )]
 async fn list_users(State(state): State<AppState>, user: CurrentUser) -> Result<axum::Json<UserList>, ApiError> {
@@ -398,11 +398,7 @@ async fn update_user(
     params(("id" = i64, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The account as it is now", body = UserBody),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
+        ChangeErrors,
     )
 )]
 async fn unlock_user(

@@ -263,13 +263,14 @@ pub struct SessionUser {
     #[sqlx(try_from = "String")]
     pub role: RoleColumn,
     pub communities: Vec<i64>,
+    pub organisation_id: Option<i64>,
 }
 
 pub async fn session_user(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<Option<SessionUser>, sqlx::Error> {
     sqlx::query_as(
         "select u.id, u.username, u.role,
                 array(select c.id from communities c join user_areas a on a.community_id = c.id or a.district_id = c.district_id
-                      where a.user_id = u.id order by c.id) as communities
+                      where a.user_id = u.id order by c.id) as communities, u.organisation_id
          from sessions s join users u on u.id = s.user_id
          where s.token_hash = $1 and s.expires_at > now() and not u.disabled",
     )

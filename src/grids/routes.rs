@@ -24,10 +24,7 @@ use crate::http::AppState;
 use crate::http::error::{ApiError, ApiErrorBody};
 use crate::http::extract::{Json, Path, Text};
 use crate::http::limit::Submitter;
-use crate::http::openapi::{
-    BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, RateLimited, Unauthenticated, Unprocessable,
-    UnsupportedMediaType,
-};
+use crate::http::openapi::{ChangeErrors, ReadErrors};
 
 /// Longest note on a plan, in characters.
 const MAX_NOTE_CHARS: usize = 500;
@@ -74,22 +71,12 @@ impl From<PlanError> for ApiError {
 
 /// The communities the user may read plans of.
 fn readers(user: &CurrentUser) -> Result<&[i64], ApiError> {
-    match user.role {
-        Role::Admin | Role::Planner | Role::Leader => Ok(&user.communities),
-        role => Err(forbidden(role)),
-    }
+    user.area_for(&[Role::Admin, Role::Planner, Role::Leader])
 }
 
 /// The communities the user may change plans of.
 fn planners(user: &CurrentUser) -> Result<&[i64], ApiError> {
-    match user.role {
-        Role::Admin | Role::Planner => Ok(&user.communities),
-        role => Err(forbidden(role)),
-    }
-}
-
-fn forbidden(role: Role) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("the {role} role may not do this"))
+    user.area_for(&[Role::Admin, Role::Planner])
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -103,10 +90,7 @@ struct PlanList {
     params(("id" = i64, Path, description = "The community's id")),
     responses(
         (status = 200, description = "The plans", body = PlanList),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        ReadErrors,
     )
 )]
 async fn list(
@@ -156,15 +140,7 @@ impl GenerateBody {
     request_body = GenerateBody,
     responses(
         (status = 201, description = "The new draft", body = PlanView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
+        ChangeErrors,
     )
 )]
 async fn generate(
@@ -200,14 +176,7 @@ struct JobBody {
     request_body = JobBody,
     responses(
         (status = 202, description = "The job, started", body = Job),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
+        ChangeErrors,
     )
 )]
 async fn start_job(
@@ -232,10 +201,7 @@ async fn start_job(
     params(("id" = i64, Path, description = "The job's id")),
     responses(
         (status = 200, description = "The job", body = Job),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        ReadErrors,
     )
 )]
 async fn job(
@@ -259,14 +225,7 @@ async fn job(
     request_body(content = String, content_type = "text/csv"),
     responses(
         (status = 201, description = "The new draft", body = PlanView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
+        ChangeErrors,
     )
 )]
 async fn import_csv(
@@ -285,10 +244,7 @@ async fn import_csv(
     params(("id" = i64, Path, description = "The plan's id")),
     responses(
         (status = 200, description = "The plan", body = PlanView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        ReadErrors,
     )
 )]
 async fn plan(
@@ -310,10 +266,7 @@ fn geojson(body: String) -> Response {
     params(("id" = i64, Path, description = "The plan's id")),
     responses(
         (status = 200, description = "The grids", body = GridCollection, content_type = "application/geo+json"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        ReadErrors,
     )
 )]
 async fn grids(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
@@ -327,10 +280,7 @@ async fn grids(State(state): State<AppState>, user: CurrentUser, Path(id): Path<
     params(("id" = i64, Path, description = "The plan's id")),
     responses(
         (status = 200, description = "The buildings", body = PlanBuildingCollection, content_type = "application/geo+json"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        ReadErrors,
     )
 )]
 async fn buildings(
@@ -350,15 +300,7 @@ async fn buildings(
     request_body = Edit,
     responses(
         (status = 200, description = "The plan after the edit", body = PlanView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
+        ChangeErrors,
     )
 )]
 async fn edit(
@@ -376,13 +318,7 @@ async fn edit(
     params(("id" = i64, Path, description = "The plan's id")),
     responses(
         (status = 200, description = "The plan after the undo", body = PlanView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
+        ChangeErrors,
     )
 )]
 async fn undo(
@@ -399,13 +335,7 @@ async fn undo(
     params(("id" = i64, Path, description = "The plan's id")),
     responses(
         (status = 200, description = "The plan after the redo", body = PlanView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
+        ChangeErrors,
     )
 )]
 async fn redo(
@@ -430,10 +360,7 @@ struct Validation {
     params(("id" = i64, Path, description = "The plan's id")),
     responses(
         (status = 200, description = "The violations", body = Validation),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        ReadErrors,
     )
 )]
 async fn validate(
@@ -452,11 +379,7 @@ async fn validate(
     params(("id" = i64, Path, description = "The plan's id")),
     responses(
         (status = 201, description = "The new draft", body = PlanView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 429, response = RateLimited),
+        ChangeErrors,
     )
 )]
 async fn copy(
@@ -484,15 +407,7 @@ struct PublishBody {
     request_body = PublishBody,
     responses(
         (status = 200, description = "The plan, now in force", body = PlanView),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 413, response = PayloadTooLarge),
-        (status = 415, response = UnsupportedMediaType),
-        (status = 422, response = Unprocessable),
-        (status = 429, response = RateLimited),
+        ChangeErrors,
     )
 )]
 async fn publish(
@@ -510,10 +425,7 @@ async fn publish(
     params(("a" = i64, Path, description = "The first plan's id"), ("b" = i64, Path, description = "The second plan's id")),
     responses(
         (status = 200, description = "The buildings that change grid", body = Diff),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        ReadErrors,
         (status = 422, description = "`invalid_request`: the plans are of different communities", body = ApiErrorBody),
     )
 )]
@@ -533,10 +445,7 @@ async fn diff(
     responses(
         (status = 200, description = "The CSV", body = String, content_type = "text/csv",
             headers(("content-disposition" = String, description = "`attachment; filename=\"plan-{id}.csv\"`"))),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 403, response = Forbidden),
-        (status = 404, response = NotFound),
+        ReadErrors,
     )
 )]
 async fn export_csv(

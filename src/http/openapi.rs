@@ -4,8 +4,11 @@
 //! tests the service against it.
 
 use axum::Json;
+use std::collections::BTreeMap;
+
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToResponse, ToSchema};
+use utoipa::openapi::{Ref, RefOr, Response};
+use utoipa::{IntoResponses, Modify, OpenApi, ToResponse, ToSchema};
 
 use super::error::ApiErrorBody;
 use crate::auth::extract::SESSION_COOKIE;
@@ -46,6 +49,45 @@ use crate::auth::extract::SESSION_COOKIE;
         crate::grids::routes::export_csv,
         crate::grids::routes::start_job,
         crate::grids::routes::job,
+        crate::units::routes::list_organisations,
+        crate::units::routes::create_organisation,
+        crate::units::routes::update_organisation,
+        crate::units::routes::set_categories,
+        crate::units::routes::list_people,
+        crate::units::routes::person,
+        crate::units::routes::create_person,
+        crate::units::routes::update_person,
+        crate::units::routes::list_assignments,
+        crate::units::routes::create_assignment,
+        crate::units::routes::end_assignment,
+        crate::units::routes::list_zones,
+        crate::units::routes::create_zone,
+        crate::units::routes::end_zone,
+        crate::units::routes::list_categories,
+        crate::units::routes::update_category,
+        crate::units::routes::route,
+        crate::units::routes::community_coverage,
+        crate::units::routes::community_grids,
+        crate::units::exchange::people_csv,
+        crate::units::exchange::people_import,
+        crate::units::exchange::assignments_csv,
+        crate::units::exchange::assignments_import,
+        crate::cases::routes::settings,
+        crate::cases::routes::create,
+        crate::cases::routes::list,
+        crate::cases::routes::one,
+        crate::cases::routes::step,
+        crate::cases::routes::nearby,
+        crate::cases::routes::add,
+        crate::cases::photos::routes::upload,
+        crate::cases::photos::routes::photo,
+        crate::cases::photos::routes::thumbnail,
+        crate::cases::dead_spot_routes::dead_spots,
+        crate::cases::dead_spot_routes::dead_spot,
+        crate::patrols::routes::record,
+        crate::patrols::routes::coverage,
+        crate::leaders::routes::indicators,
+        crate::leaders::routes::ranking,
     ),
     components(
         schemas(ApiErrorBody),
@@ -68,6 +110,10 @@ use crate::auth::extract::SESSION_COOKIE;
         (name = "audit", description = "The audit log, for administrators"),
         (name = "places", description = "Communities, buildings, locating a point, vector tiles"),
         (name = "plans", description = "Grid plans: generate, edit, validate, publish, exchange (docs/GRIDS.md)"),
+        (name = "units", description = "Responsible units: organisations, people, assignments, zones, categories, routing, coverage (docs/UNITS.md)"),
+        (name = "cases", description = "Cases: filing, queues, workflow steps, photos, hygiene dead spots (docs/CASES.md)"),
+        (name = "patrols", description = "Patrols and their monthly coverage"),
+        (name = "leaders", description = "Indicators and the monthly ranking (docs/LEADERS.md)"),
         (name = "service", description = "The service itself"),
     )
 )]
@@ -140,6 +186,40 @@ pub struct Unprocessable(pub ApiErrorBody);
 #[derive(ToResponse)]
 #[response(headers(("retry-after" = u64, description = "Seconds to wait")))]
 pub struct RateLimited(pub ApiErrorBody);
+
+/// The refusals of an operation that reads: 400, 401, 403 and 404, each an [`ApiErrorBody`].
+pub struct ReadErrors;
+
+impl IntoResponses for ReadErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        refs(&[("400", "BadRequest"), ("401", "Unauthenticated"), ("403", "Forbidden"), ("404", "NotFound")])
+    }
+}
+
+/// The refusals of an operation that changes something: those of [`ReadErrors`], and 409, 413,
+/// 415, 422 and 429 (a change counts against the user's rate limit).
+pub struct ChangeErrors;
+
+impl IntoResponses for ChangeErrors {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let mut responses = ReadErrors::responses();
+        responses.append(&mut refs(&[
+            ("409", "Conflict"),
+            ("413", "PayloadTooLarge"),
+            ("415", "UnsupportedMediaType"),
+            ("422", "Unprocessable"),
+            ("429", "RateLimited"),
+        ]));
+        responses
+    }
+}
+
+fn refs(responses: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
+    responses
+        .iter()
+        .map(|(status, name)| ((*status).to_owned(), RefOr::Ref(Ref::from_response_name(*name))))
+        .collect()
+}
 
 /// `"Feature"`, a GeoJSON Feature's `type`.
 #[derive(ToSchema)]

@@ -16,7 +16,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::error::ApiErrorBody;
 use crate::http::extract::{Path, Query};
-use crate::http::openapi::{BadRequest, Feature, FeatureCollectionTag, NotFound, Unauthenticated};
+use crate::http::openapi::{Feature, FeatureCollectionTag, ReadErrors};
 use crate::spatial::datum::Crs;
 use crate::spatial::tile::TileId;
 
@@ -47,7 +47,7 @@ struct CommunityList {
     get, path = "/api/v1/communities", tag = "places", security(("bearer" = []), ("session_cookie" = [])),
     responses(
         (status = 200, description = "The communities", body = CommunityList),
-        (status = 401, response = Unauthenticated),
+        ReadErrors,
     )
 )]
 async fn communities(State(state): State<AppState>, user: CurrentUser) -> Result<axum::Json<CommunityList>, ApiError> {
@@ -96,8 +96,7 @@ pub struct BuildingPage {
     params(BuildingsQuery),
     responses(
         (status = 200, description = "A page of buildings", body = BuildingPage, content_type = "application/geo+json"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
+        ReadErrors,
     )
 )]
 async fn buildings(
@@ -173,9 +172,7 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
     params(("id" = i64, Path, description = "The building's id")),
     responses(
         (status = 200, description = "The building", body = Feature<BuildingDetail>, content_type = "application/geo+json"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
-        (status = 404, response = NotFound),
+        ReadErrors,
     )
 )]
 async fn building(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
@@ -225,14 +222,24 @@ struct Located {
     building: BuildingDetail,
 }
 
+/// A point given in `crs`, checked to be on earth, in WGS84.
+pub fn wgs84_point(lon: f64, lat: f64, crs: Crs) -> Result<(f64, f64), ApiError> {
+    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+        return Err(ApiError::invalid("lon", format!("lon must be a longitude from -180 to 180, got {lon}")));
+    }
+    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+        return Err(ApiError::invalid("lat", format!("lat must be a latitude from -90 to 90, got {lat}")));
+    }
+    Ok(crs.to_wgs84(lon, lat))
+}
+
 /// The building at a point (in any datum), else the nearest within 30 m.
 #[utoipa::path(
     get, path = "/api/v1/locate", tag = "places", security(("bearer" = []), ("session_cookie" = [])),
     params(LocateQuery),
     responses(
         (status = 200, description = "The building at or near the point", body = Located),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
+        ReadErrors,
         (status = 404, description = "`nothing_here`: no building within 30 m (`details.wgs84`)", body = ApiErrorBody),
     )
 )]
@@ -242,13 +249,7 @@ async fn locate(
     Query(query): Query<LocateQuery>,
 ) -> Result<axum::Json<Located>, ApiError> {
     let (lon, lat) = (query.lon, query.lat);
-    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-        return Err(ApiError::invalid("lon", format!("lon must be a longitude from -180 to 180, got {lon}")));
-    }
-    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-        return Err(ApiError::invalid("lat", format!("lat must be a latitude from -90 to 90, got {lat}")));
-    }
-    let (wgs_lon, wgs_lat) = query.crs.to_wgs84(lon, lat);
+    let (wgs_lon, wgs_lat) = wgs84_point(lon, lat, query.crs)?;
     let hit = state.buildings.get().locate(wgs_lon, wgs_lat, LOCATE_RADIUS_M);
     let detail = match hit {
         Some(hit) => {
@@ -285,8 +286,7 @@ async fn locate(
     responses(
         (status = 200, description = "The tile (empty where the layer has nothing)", body = [u8],
             content_type = "application/vnd.mapbox-vector-tile"),
-        (status = 400, response = BadRequest),
-        (status = 401, response = Unauthenticated),
+        ReadErrors,
         (status = 404, description = "`not_found`: no such layer", body = ApiErrorBody),
     )
 )]

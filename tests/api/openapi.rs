@@ -19,8 +19,7 @@ fn routes_in_source(dir: &Path, found: &mut BTreeSet<(String, String)>) {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("reads a source file");
-        for line in text.lines() {
-            let Some((_, rest)) = line.split_once(".route(\"") else { continue };
+        for rest in text.lines().flat_map(|line| line.split(".route(\"").skip(1)) {
             let (route, handlers) = rest.split_once('"').expect("a quoted path");
             for method in ["get", "post", "put", "patch", "delete"] {
                 let call = format!("{method}(");

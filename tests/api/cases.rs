@@ -1,0 +1,327 @@
+//! Cases through the HTTP API on a real PostGIS: filing (routing, snapping, datums, idempotent
+//! replays under concurrency), the workflow with who may take each step, returns and backlog,
+//! nearby cases and additions, and privacy of dispute cases.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use wangge::auth::role::Role;
+use wangge::demo::{DemoOptions, generate};
+use wangge::spatial::datum::Crs;
+
+use super::http::{App, error_code};
+
+/// A community with a published plan, its committee (with a handler account), the office, and
+/// an inspector, a leader and a grid leader with accounts. Signed in as the inspector.
+pub struct Setup {
+    pub app: App,
+    pub community: i64,
+    pub committee: i64,
+    pub office: i64,
+    /// A point inside a building of the community, and that building.
+    pub point: (f64, f64),
+    pub building: i64,
+}
+
+pub async fn setup() -> Setup {
+    let mut app = App::with(&[generate(&DemoOptions { communities: 2, seed: 42 })]).await;
+    let (community, district, name): (i64, i64, String) =
+        sqlx::query_as("select id, district_id, name from communities order by id limit 1").fetch_one(&app.pool).await.expect("a community");
+    let (status, plan) = app.post_json(&format!("/api/v1/communities/{community}/plans"), &json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{plan}");
+    let (status, _) = app.post_json(&format!("/api/v1/plans/{}/publish", plan["id"]), &json!({ "force": true })).await;
+    assert_eq!(status, StatusCode::OK);
+    let organisation = |kind: &str, name: &str, community: Option<i64>| json!({ "district": district, "kind": kind, "name": name, "community": community });
+    let (_, committee) = app.post_json("/api/v1/organisations", &organisation("community_committee", "居委会", Some(community))).await;
+    let (_, office) = app.post_json("/api/v1/organisations", &organisation("district_office", "办事处", None)).await;
+    let (committee, office) = (committee["id"].as_i64().expect("an id"), office["id"].as_i64().expect("an id"));
+    let area = format!("community:{name}");
+    for (user, role) in [("inspector1", Role::Inspector), ("handler1", Role::Handler), ("office1", Role::Handler), ("leader1", Role::Leader), ("gridlead1", Role::Inspector), ("inspector2", Role::Inspector)] {
+        app.add_user(user, role, &[&area]).await;
+    }
+    sqlx::query("update users set organisation_id = case username when 'handler1' then $1 else $2 end where username in ('handler1', 'office1')")
+        .bind(committee)
+        .bind(office)
+        .execute(&app.pool)
+        .await
+        .expect("links handlers");
+    let (building, lon, lat): (i64, f64, f64) = sqlx::query_as(
+        "select b.id, st_x(st_pointonsurface(b.footprint)), st_y(st_pointonsurface(b.footprint))
+         from buildings b join grids g on st_covers(g.boundary, st_pointonsurface(b.footprint))
+         where b.community_id = $1 and b.households > 0 order by b.id limit 1",
+    )
+    .bind(community)
+    .fetch_one(&app.pool)
+    .await
+    .expect("a building in a grid");
+    // gridlead1 is the person leading that building's grid.
+    let (status, person) = app.post_json("/api/v1/people", &json!({ "district": district, "name": "网格长", "phone": "13811112222" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{person}");
+    let grid: i64 = sqlx::query_scalar("select g.id from grids g where st_covers(g.boundary, st_setsrid(st_makepoint($1, $2), 4326)) and g.ended_on is null")
+        .bind(lon)
+        .bind(lat)
+        .fetch_one(&app.pool)
+        .await
+        .expect("the grid");
+    let (status, _) = app.post_json("/api/v1/assignments", &json!({ "person": person["id"], "role": "grid_leader", "grid": grid })).await;
+    assert_eq!(status, StatusCode::CREATED);
+    sqlx::query("update people set user_id = (select id from users where username = 'gridlead1') where id = $1")
+        .bind(person["id"].as_i64())
+        .execute(&app.pool)
+        .await
+        .expect("links the grid leader");
+    app.sign_in("inspector1").await;
+    Setup { app, community, committee, office, point: (lon, lat), building }
+}
+
+fn filing(point: (f64, f64), category: &str) -> Value {
+    json!({ "lon": point.0, "lat": point.1, "category": category, "description": "楼后堆满垃圾" })
+}
+
+/// A photo row uploaded by `username`, as the upload endpoint would leave it.
+async fn photo(app: &App, username: &str) -> i64 {
+    sqlx::query_scalar(
+        "insert into photos (uploader_id, stored_name, media_type, width, height, bytes, sha256)
+         select id, 'test.jpg', 'image/jpeg', 10, 10, 100, 'x' from users where username = $1 returning id",
+    )
+    .bind(username)
+    .fetch_one(&app.pool)
+    .await
+    .expect("a photo")
+}
+
+async fn step(app: &App, case: i64, body: Value) -> (StatusCode, Value) {
+    app.post_json(&format!("/api/v1/cases/{case}/actions"), &body).await
+}
+
+#[tokio::test]
+async fn a_filed_case_is_routed_handled_verified_and_closed() {
+    let Setup { mut app, committee, point, building, .. } = setup().await;
+    let (status, filed) = app.post_json("/api/v1/cases", &filing(point, "sanitation.dead_spot")).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    assert_eq!((filed["status"].as_str(), filed["organisation_id"].as_i64(), filed["building_id"].as_i64()), (Some("dispatched"), Some(committee), Some(building)));
+    assert_eq!(filed["person"], "网格长", "tier 1 goes to the grid's grid leader");
+    assert!(filed["deadline"].is_string() && filed["number"].as_str().is_some_and(|n| n.len() == 15), "{filed}");
+    let id = filed["id"].as_i64().expect("an id");
+
+    // The inspector may not handle it; the committee's handler may.
+    let (status, body) = step(&app, id, json!({ "action": "start" })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "forbidden"));
+    app.sign_in("handler1").await;
+    let (_, queue) = app.json("/api/v1/cases?queue=true").await;
+    assert_eq!(queue["cases"].as_array().map(|c| c.iter().any(|c| c["id"] == id)), Some(true), "in the handler's queue");
+    let (status, started) = step(&app, id, json!({ "action": "start" })).await;
+    assert_eq!((status, started["status"].as_str()), (StatusCode::OK, Some("in_progress")), "{started}");
+    let (status, body) = step(&app, id, json!({ "action": "verify" })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::CONFLICT, "illegal_transition"));
+    assert_eq!(body["error"]["details"]["allowed"], json!(["return", "backlog", "report", "duplicate"]), "{body}");
+    let (status, body) = step(&app, id, json!({ "action": "report", "note": "已清理" })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "photo_required"));
+    let someone_elses = photo(&app, "inspector1").await;
+    let (status, body) = step(&app, id, json!({ "action": "report", "note": "已清理", "photos": [someone_elses] })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "unknown_photo"));
+    let mine = photo(&app, "handler1").await;
+    let (status, handled) = step(&app, id, json!({ "action": "report", "note": "已清理", "photos": [mine] })).await;
+    assert_eq!((status, handled["status"].as_str()), (StatusCode::OK, Some("handled")), "{handled}");
+
+    // The grid leader sends it back once; the inspector verifies and closes it.
+    app.sign_in("gridlead1").await;
+    let (status, body) = step(&app, id, json!({ "action": "reject" })).await;
+    assert_eq!((status, body["error"]["details"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("note")));
+    let (status, rework) = step(&app, id, json!({ "action": "reject", "note": "还有残留" })).await;
+    assert_eq!((status, rework["status"].as_str(), rework["rework_count"].as_i64()), (StatusCode::OK, Some("in_progress"), Some(1)));
+    app.sign_in("handler1").await;
+    let again = photo(&app, "handler1").await;
+    step(&app, id, json!({ "action": "report", "note": "彻底清理", "photos": [again] })).await;
+    app.sign_in("inspector1").await;
+    let (_, verified) = step(&app, id, json!({ "action": "verify" })).await;
+    assert_eq!(verified["status"], "verified");
+    let (_, closed) = step(&app, id, json!({ "action": "close" })).await;
+    assert_eq!((closed["status"].as_str(), closed["closed_at"].is_string()), (Some("closed"), true));
+
+    let (status, whole) = app.json(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let actions: Vec<&str> = whole["events"].as_array().expect("events").iter().filter_map(|e| e["action"].as_str()).collect();
+    assert_eq!(actions, ["report", "register", "dispatch", "start", "report", "reject", "report", "verify", "close"]);
+    assert_eq!(whole["photos"].as_array().map(Vec::len), Some(2));
+    assert_eq!(whole["allowed"], json!([]), "the inspector may not give feedback");
+    app.sign_in("inspector2").await;
+    let (status, _) = app.json(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another inspector does not see it");
+}
+
+#[tokio::test]
+async fn returned_cases_are_routed_again_and_the_office_is_the_last_owner() {
+    let Setup { mut app, committee, office, point, .. } = setup().await;
+    let (_, filed) = app.post_json("/api/v1/cases", &filing(point, "order.noise")).await;
+    let id = filed["id"].as_i64().expect("an id");
+    assert_eq!(filed["organisation_id"].as_i64(), Some(committee));
+    app.sign_in("handler1").await;
+    let (status, body) = step(&app, id, json!({ "action": "return" })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "required"));
+    let (status, returned) = step(&app, id, json!({ "action": "return", "note": "不属于居委会职责" })).await;
+    assert_eq!(status, StatusCode::OK, "{returned}");
+    assert_eq!(returned["visible"], false, "{returned}");
+    app.sign_in("office1").await;
+    let (_, case) = app.json(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!((case["case"]["organisation_id"].as_i64(), case["case"]["returned_count"].as_i64(), case["case"]["routing_reason"].as_str()), (Some(office), Some(1), Some("no_committee")));
+    let (status, body) = step(&app, id, json!({ "action": "return", "note": "也不归我们" })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "owner_of_last_resort"));
+    let tomorrow = (chrono::Utc::now() + chrono::TimeDelta::days(3)).date_naive();
+    let (status, body) = step(&app, id, json!({ "action": "backlog", "note": "需协调", "until": "2020-01-01" })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "in_the_past"));
+    let (status, backlog) = step(&app, id, json!({ "action": "backlog", "note": "需协调", "until": tomorrow })).await;
+    assert_eq!((status, backlog["status"].as_str(), backlog["backlog_count"].as_i64()), (StatusCode::OK, Some("backlog"), Some(1)), "{backlog}");
+    assert!(backlog["deadline"].as_str().is_some_and(|d| d.starts_with(&(tomorrow).to_string())), "{backlog}");
+}
+
+#[tokio::test]
+async fn filings_place_the_pin_refuse_bad_ones_and_offer_nearby_cases() {
+    let Setup { mut app, community, building, point, .. } = setup().await;
+    let (gcj_lon, gcj_lat) = Crs::Gcj02.from_wgs84(point.0, point.1);
+    let body = json!({ "lon": gcj_lon, "lat": gcj_lat, "crs": "gcj02", "category": "sanitation.clutter", "accuracy_m": 80.0 });
+    let (status, filed) = app.post_json("/api/v1/cases", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    assert_eq!((filed["building_id"].as_i64(), filed["community_id"].as_i64(), filed["submitted_crs"].as_str()), (Some(building), Some(community), Some("gcj02")));
+    assert!((filed["lon"].as_f64().unwrap_or_default() - point.0).abs() < 1e-5, "stored in WGS84: {filed}");
+    assert_eq!(filed["warnings"], json!(["low_accuracy"]));
+    assert_eq!((filed["routing_reason"].as_str(), filed["unhandled"].as_bool()), (Some("no_zone"), Some(false)), "tier 3 without a zone: the office");
+
+    let before: i64 = sqlx::query_scalar("select count(*) from cases").fetch_one(&app.pool).await.expect("counts");
+    for (body, status, code) in [
+        (json!({ "lon": 100.0, "lat": 30.0, "category": "order.noise" }), StatusCode::UNPROCESSABLE_ENTITY, "outside_communities"),
+        (json!({ "lon": 190.0, "lat": 30.0, "category": "order.noise" }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_coordinates"),
+        (json!({ "lon": point.0, "lat": point.1, "category": "sanitation" }), StatusCode::UNPROCESSABLE_ENTITY, "category_group"),
+        (json!({ "lon": point.0, "lat": point.1, "category": "x.y" }), StatusCode::UNPROCESSABLE_ENTITY, "unknown_category"),
+        (json!({ "lon": point.0, "lat": point.1, "category": "order.noise", "crs": "mars" }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_json"),
+        (json!({ "lon": point.0, "lat": point.1, "category": "order.noise", "photos": [987_654] }), StatusCode::UNPROCESSABLE_ENTITY, "unknown_photo"),
+        (json!({ "lon": point.0, "lat": point.1, "category": "order.noise", "extra": 1 }), StatusCode::UNPROCESSABLE_ENTITY, "invalid_json"),
+    ] {
+        let (got, answer) = app.post_json("/api/v1/cases", &body).await;
+        assert_eq!((got, error_code(&answer)), (status, code), "{body}: {answer}");
+    }
+    let after: i64 = sqlx::query_scalar("select count(*) from cases").fetch_one(&app.pool).await.expect("counts");
+    assert_eq!(after, before, "refused filings store nothing");
+
+    let (status, nearby) = app.json(&format!("/api/v1/cases/nearby?lon={}&lat={}&category=sanitation.clutter", point.0 + 0.0002, point.1)).await;
+    assert_eq!(status, StatusCode::OK, "{nearby}");
+    assert_eq!(nearby["cases"].as_array().map(|c| c.iter().filter_map(|c| c["id"].as_i64()).collect::<Vec<_>>()), Some(vec![filed["id"].as_i64().unwrap_or_default()]));
+    let (_, far) = app.json(&format!("/api/v1/cases/nearby?lon={}&lat={}&category=sanitation.clutter", point.0 + 0.002, point.1)).await;
+    assert_eq!(far["cases"], json!([]), "beyond 50 m");
+    app.sign_in("inspector2").await;
+    let (status, added) = app.post_json(&format!("/api/v1/cases/{}/additions", filed["id"]), &json!({ "note": "又堆了一些" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let (status, _) = app.json(&format!("/api/v1/cases/{}", filed["id"])).await;
+    assert_eq!(status, StatusCode::OK, "who added to a case sees it");
+    let (status, body) = app.json("/api/v1/cases?sort=id%3Bdrop%20table%20cases").await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_parameter"));
+    let (status, _) = app.json("/api/v1/cases?status=closed%27%20or%201%3D1%20--").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn parallel_replays_of_one_submission_make_one_case() {
+    let Setup { app, point, .. } = setup().await;
+    let body = filing(point, "sanitation.exposed_garbage").to_string();
+    let send = |key: &'static str, body: String| {
+        let router = app.router.clone();
+        let token = app.token.clone().unwrap_or_default();
+        tokio::spawn(async move {
+            let request = Request::post("/api/v1/cases")
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {token}"))
+                .header("idempotency-key", key)
+                .body(Body::from(body))
+                .expect("a request");
+            let response = router.oneshot(request).await.expect("answers");
+            let status = response.status();
+            let bytes = response.into_body().collect().await.expect("a body").to_bytes();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null))
+        })
+    };
+    let tasks: Vec<_> = (0..12).map(|_| send("phone-retry-1", body.clone())).collect();
+    let mut numbers = Vec::new();
+    for task in tasks {
+        let (status, answer) = task.await.expect("joins");
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        numbers.push(answer["number"].as_str().map(str::to_owned));
+    }
+    numbers.dedup();
+    assert_eq!(numbers.len(), 1, "every replay answers the first case: {numbers:?}");
+    let count: i64 = sqlx::query_scalar("select count(*) from cases").fetch_one(&app.pool).await.expect("counts");
+    assert_eq!(count, 1);
+    let other = filing(point, "order.noise").to_string();
+    let (status, answer) = send("phone-retry-1", other).await.expect("joins");
+    assert_eq!((status, error_code(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"));
+    let (status, answer) = send("bad key with spaces", body).await.expect("joins");
+    assert_eq!((status, error_code(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_idempotency_key"));
+}
+
+#[tokio::test]
+async fn dispute_cases_show_their_place_only_to_the_grids_team() {
+    let Setup { mut app, point, .. } = setup().await;
+    let (status, filed) = app.post_json("/api/v1/cases", &json!({ "lon": point.0, "lat": point.1, "category": "disputes.neighbour", "description": "楼上楼下噪音纠纷" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    assert!(filed["private"].as_bool().unwrap_or_default() && !filed["coarse"].as_bool().unwrap_or(true));
+    let id = filed["id"].as_i64().expect("an id");
+    app.sign_in("leader1").await;
+    let (_, seen) = app.json(&format!("/api/v1/cases/{id}")).await;
+    let case = &seen["case"];
+    assert_eq!((case["coarse"].as_bool(), case["description"].as_str(), case["building_id"].as_i64()), (Some(true), Some(""), None), "{case}");
+    assert!((case["lon"].as_f64().unwrap_or_default() - point.0).abs() > 1e-6 || (case["lat"].as_f64().unwrap_or_default() - point.1).abs() > 1e-6);
+    assert!(seen["events"].as_array().expect("events").iter().all(|e| e["note"].is_null()));
+    let (_, listed) = app.json("/api/v1/cases?category=disputes").await;
+    assert_eq!(listed["cases"][0]["coarse"], true);
+    app.sign_in("gridlead1").await;
+    let (status, seen) = app.json(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((seen["case"]["coarse"].as_bool(), seen["case"]["description"].as_str()), (Some(false), Some("楼上楼下噪音纠纷")));
+    let (_, nearby) = app.json(&format!("/api/v1/cases/nearby?lon={}&lat={}&category=disputes.neighbour", point.0, point.1)).await;
+    assert_eq!(nearby["cases"], json!([]), "private cases are never offered as nearby");
+}
+
+#[tokio::test]
+async fn repeated_sanitation_findings_at_one_spot_become_a_dead_spot() {
+    let Setup { mut app, community, point, .. } = setup().await;
+    let near = |east: f64| (point.0 + east * 1e-5, point.1);
+    let mut ids = Vec::new();
+    for (east, category) in [(0.0, "sanitation.dead_spot"), (0.5, "sanitation.exposed_garbage"), (1.0, "order.noise")] {
+        let (status, filed) = app.post_json("/api/v1/cases", &filing(near(east), category)).await;
+        assert_eq!(status, StatusCode::CREATED, "{filed}");
+        ids.push(filed["id"].as_i64().expect("an id"));
+    }
+    app.sign_in("leader1").await;
+    let (_, spots) = app.json(&format!("/api/v1/dead-spots?community={community}")).await;
+    assert_eq!(spots["dead_spots"], json!([]), "two sanitation findings and a noise complaint are not a dead spot");
+    app.sign_in("inspector1").await;
+    let (_, third) = app.post_json("/api/v1/cases", &filing(near(1.2), "sanitation.clutter")).await;
+    let (_, far) = app.post_json("/api/v1/cases", &filing(near(40.0), "sanitation.clutter")).await;
+    assert!(far["id"].is_i64());
+    app.sign_in("leader1").await;
+    let (status, spots) = app.json(&format!("/api/v1/dead-spots?community={community}")).await;
+    assert_eq!(status, StatusCode::OK, "{spots}");
+    let spot = &spots["dead_spots"][0];
+    assert_eq!((spots["dead_spots"].as_array().map(Vec::len), spot["id"].as_i64(), spot["case_count"].as_i64(), spot["status"].as_str()), (Some(1), Some(ids[0]), Some(3), Some("active")), "{spots}");
+    let (_, history) = app.json(&format!("/api/v1/dead-spots/{}", ids[0])).await;
+    let cases: Vec<i64> = history["cases"].as_array().expect("cases").iter().filter_map(|c| c["id"].as_i64()).collect();
+    assert_eq!(cases, [ids[0], ids[1], third["id"].as_i64().unwrap_or_default()]);
+
+    // Cancelling one of its cases as a duplicate leaves two: no longer a dead spot.
+    app.sign_in("admin1").await;
+    let (status, body) = step(&app, ids[1], json!({ "action": "duplicate", "duplicate_of": ids[0] })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "other_category"));
+    let (status, _) = step(&app, ids[1], json!({ "action": "cancel", "note": "误报" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a dispatched case is not cancelled, only closed as a duplicate");
+    let (_, dup) = app.post_json("/api/v1/cases", &filing(near(0.2), "sanitation.dead_spot")).await;
+    let (status, cancelled) = step(&app, dup["id"].as_i64().unwrap_or_default(), json!({ "action": "duplicate", "duplicate_of": ids[0] })).await;
+    assert_eq!((status, cancelled["status"].as_str(), cancelled["duplicate_of"].as_i64()), (StatusCode::OK, Some("cancelled"), Some(ids[0])), "{cancelled}");
+    let (_, original) = app.json(&format!("/api/v1/cases/{}", ids[0])).await;
+    assert!(original["events"].as_array().expect("events").iter().any(|e| e["action"] == "duplicate_linked"), "linked both ways");
+    let (_, spots) = app.json(&format!("/api/v1/dead-spots?community={community}")).await;
+    assert_eq!(spots["dead_spots"][0]["case_count"], 3, "the duplicate does not count");
+    app.sign_in("handler1").await;
+    let (status, _) = app.json("/api/v1/dead-spots/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
