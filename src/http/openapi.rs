@@ -187,17 +187,25 @@ pub struct Unprocessable(pub ApiErrorBody);
 #[response(headers(("retry-after" = u64, description = "Seconds to wait")))]
 pub struct RateLimited(pub ApiErrorBody);
 
-/// The refusals of an operation that reads: 400, 401, 403 and 404, each an [`ApiErrorBody`].
+/// The refusals of an operation that reads: 400, 401, 403, 404, and 422 for a well-formed
+/// filter that names nothing there is (an unknown category, a month that is not one), each an
+/// [`ApiErrorBody`].
 pub struct ReadErrors;
 
 impl IntoResponses for ReadErrors {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
-        refs(&[("400", "BadRequest"), ("401", "Unauthenticated"), ("403", "Forbidden"), ("404", "NotFound")])
+        refs(&[
+            ("400", "BadRequest"),
+            ("401", "Unauthenticated"),
+            ("403", "Forbidden"),
+            ("404", "NotFound"),
+            ("422", "Unprocessable"),
+        ])
     }
 }
 
 /// The refusals of an operation that changes something: those of [`ReadErrors`], and 409, 413,
-/// 415, 422 and 429 (a change counts against the user's rate limit).
+/// 415 and 429 (a change counts against the user's rate limit).
 pub struct ChangeErrors;
 
 impl IntoResponses for ChangeErrors {
@@ -207,7 +215,6 @@ impl IntoResponses for ChangeErrors {
             ("409", "Conflict"),
             ("413", "PayloadTooLarge"),
             ("415", "UnsupportedMediaType"),
-            ("422", "Unprocessable"),
             ("429", "RateLimited"),
         ]));
         responses
