@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 use super::access::{Viewer, team, visible};
 use super::workflow::Status;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Case {
     pub id: i64,
     pub number: String,
@@ -114,7 +114,8 @@ pub async fn get(db: &mut PgConnection, id: i64, viewer: &Viewer, lock: bool) ->
 }
 
 /// Which cases to list.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
     pub status: Option<String>,
@@ -180,7 +181,7 @@ pub async fn list(db: &mut PgConnection, filter: &Filter, viewer: &Viewer, order
         .await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct CaseEvent {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -189,6 +190,7 @@ pub struct CaseEvent {
     pub from_status: Option<String>,
     pub to_status: String,
     pub note: Option<String>,
+    #[schema(value_type = Object)]
     pub details: Value,
     pub photos: Vec<i64>,
 }

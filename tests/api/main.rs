@@ -10,6 +10,7 @@ mod http;
 mod imports;
 mod leaders;
 mod limits;
+mod openapi;
 mod patrols;
 mod photos;
 mod units;
