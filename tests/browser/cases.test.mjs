@@ -387,6 +387,49 @@ describe('case pages', { timeout: 900_000 }, () => {
     await page.screenshot({ path: path.join(artifacts, 'inspect-sent.png') });
   }));
 
+  test('once opened, the inspector page opens again with no connection and files into the outbox', () => withServerLogsOnFailure(server, async () => {
+    // A context of its own: the others block service workers, so that their routes see every request.
+    const offline = await openOfflinePage(browser, server.url, {
+      viewport: PHONE,
+      device: {
+        isMobile: true, hasTouch: true, serviceWorkers: 'allow',
+        geolocation: { longitude: place.lon, latitude: place.lat, accuracy: GPS_ACCURACY }, permissions: ['geolocation'],
+      },
+    });
+    try {
+      const { page, context } = offline;
+      await page.goto(`${server.url}/inspect.html`);
+      await submitSignIn(page, server.accounts.inspector);
+      await waitForInspectPage(page);
+      await page.waitForFunction(async () => (await navigator.serviceWorker.ready).active?.state === 'activated', null, { timeout: 30_000 });
+      await page.reload();
+      await waitForInspectPage(page);
+      assert.ok(await page.evaluate(() => navigator.serviceWorker.controller !== null), 'the worker controls the page');
+      const before = (await api('inspector', '/api/v1/cases?sort=-created')).cases.length;
+
+      await context.setOffline(true);
+      await page.reload();
+      await waitForInspectPage(page);
+      assert.match(await page.locator('#user-box').textContent(), new RegExp(server.accounts.inspector.username));
+      await pickCategory(page, '设施', '路灯损坏');
+      await page.getByLabel('说明').fill('小区东门路灯不亮');
+      await page.getByRole('button', { name: '提交' }).tap();
+      await page.waitForSelector('body[data-outbox="1"]', { timeout: 30_000 });
+      await page.screenshot({ path: path.join(artifacts, 'inspect-opened-offline.png') });
+
+      const sent = await counter(page, 'outboxSent');
+      await context.setOffline(false);
+      await counterAbove(page, 'outboxSent', sent);
+      await page.waitForSelector('body[data-outbox="0"]');
+      const after = (await api('inspector', '/api/v1/cases?sort=-created')).cases;
+      assert.equal(after.length, before + 1, 'exactly one case');
+      assert.equal(after[0].description, '小区东门路灯不亮');
+      assert.deepEqual(offline.pageErrors, []);
+    } finally {
+      await offline.context.close();
+    }
+  }));
+
   test('a filing whose answer is lost is sent again with its key and makes one case', () => withServerLogsOnFailure(server, async () => {
     const { page } = phone;
     const before = (await api('inspector', '/api/v1/cases?sort=-created')).cases.length;

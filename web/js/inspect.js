@@ -509,4 +509,8 @@ async function start(user) {
 }
 
 setSheetExpanded(true);
+// Keeps the page on the phone so that it opens with no connection (web/sw.js). Without it the
+// page still works online; a browser that refuses workers says why in its console.
+navigator.serviceWorker?.register('/sw.js', { type: 'module', scope: '/inspect' })
+  .catch((err) => console.warn('the page will not open offline:', err.message));
 startSignedIn({ content: document.getElementById('inspect-page'), allow: canInspect, forbidden: t('forbidden_inspect'), onReady: start });
