@@ -10,6 +10,7 @@ pub mod demo;
 pub mod grids;
 pub mod http;
 pub mod import;
+pub mod open311;
 pub mod places;
 pub mod refusal;
 pub mod spatial;

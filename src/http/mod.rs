@@ -43,6 +43,7 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
         .merge(crate::grids::routes::routes())
         .merge(crate::units::routes::routes())
         .merge(crate::cases::routes::routes())
+        .merge(crate::open311::routes::routes())
         .route("/api/{*rest}", any(|| async { ApiError::not_found("no such API endpoint") }))
         .nest_service("/vendor/maplibre-gl", maplibre)
         .fallback_service(ServeDir::new(web_dir))

@@ -15,17 +15,17 @@ use super::http::{App, error_code};
 
 /// A community with a published plan, its committee (with a handler account), the office, and
 /// an inspector, a leader and a grid leader with accounts. Signed in as the inspector.
-struct Setup {
-    app: App,
-    community: i64,
-    committee: i64,
-    office: i64,
+pub struct Setup {
+    pub app: App,
+    pub community: i64,
+    pub committee: i64,
+    pub office: i64,
     /// A point inside a building of the community, and that building.
-    point: (f64, f64),
-    building: i64,
+    pub point: (f64, f64),
+    pub building: i64,
 }
 
-async fn setup() -> Setup {
+pub async fn setup() -> Setup {
     let mut app = App::with(&[generate(&DemoOptions { communities: 2, seed: 42 })]).await;
     let (community, district, name): (i64, i64, String) =
         sqlx::query_as("select id, district_id, name from communities order by id limit 1").fetch_one(&app.pool).await.expect("a community");
@@ -81,7 +81,7 @@ fn filing(point: (f64, f64), category: &str) -> Value {
 }
 
 /// A photo row uploaded by `username`, as the upload endpoint would leave it.
-async fn photo(app: &App, username: &str) -> i64 {
+pub async fn photo(app: &App, username: &str) -> i64 {
     sqlx::query_scalar(
         "insert into photos (uploader_id, stored_name, media_type, width, height, bytes, sha256)
          select id, 'test.jpg', 'image/jpeg', 10, 10, 100, 'x' from users where username = $1 returning id",
@@ -92,7 +92,7 @@ async fn photo(app: &App, username: &str) -> i64 {
     .expect("a photo")
 }
 
-async fn step(app: &App, case: i64, body: Value) -> (StatusCode, Value) {
+pub async fn step(app: &App, case: i64, body: Value) -> (StatusCode, Value) {
     app.post_json(&format!("/api/v1/cases/{case}/actions"), &body).await
 }
 

@@ -9,4 +9,5 @@ mod harness;
 mod http;
 mod imports;
 mod limits;
+mod open311;
 mod units;
