@@ -36,7 +36,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // Import speed counts reading and storing, not starting the database.
     let started = Instant::now().checked_sub(read_time).unwrap_or_else(Instant::now);
     let result = match cli.command {
-        Command::Serve(args) => serve(&database.pool, args).await,
+        Command::Serve(args) => serve(&database.pool, &cli.database.data_dir, args).await,
         Command::Migrate => {
             println!("migrations applied");
             Ok(())
@@ -127,7 +127,7 @@ fn demo_fallback_district() -> String {
     "示范街道".to_owned()
 }
 
-async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
     if args.load_demo && places::store::community_count(pool).await? == 0 {
         tracing::info!("the database has no community yet: loading the demo sub-district");
         let summary = load_demo(pool, &DemoArgs { communities: 6, seed: 42 }).await?;
@@ -151,7 +151,10 @@ async fn serve(pool: &PgPool, args: ServeArgs) -> anyhow::Result<()> {
     let limits = Arc::new(http::limit::Limits::new(args.limits()));
     let upkeep = limits.clone().spawn_upkeep();
     let cases = Arc::new(args.case_settings());
-    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases };
+    let photos = args.photos(data_dir);
+    std::fs::create_dir_all(&photos.dir)
+        .with_context(|| format!("creating the photo directory {}", photos.dir.display()))?;
+    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: args.ranking_weights, photos };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;

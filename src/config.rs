@@ -2,13 +2,14 @@
 //! No other module reads the environment.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::role::{AreaSpec, Role};
 use crate::cases::calendar::WorkingHours;
 use crate::cases::submit::Settings as CaseSettings;
+use crate::cases::photos::{self, PhotoSettings};
 use crate::http::limit::{LimitSettings, Rate};
 use crate::import::estimate::{DefaultLevels, HouseholdEstimate};
 use crate::spatial::datum::Crs;
@@ -216,6 +217,16 @@ pub struct ServeArgs {
     /// Reported GPS accuracy (metres) above which the inspector page warns before filing.
     #[arg(long, env = "WANGGE_GPS_ACCURACY_LIMIT", default_value_t = 50.0)]
     pub gps_accuracy_limit: f64,
+    /// Weights of the monthly ranking's score, as `closure=0.3,on_time=0.4,rework=0.1,patrol=0.2,dead_spot_penalty=5`
+    /// (any subset; docs/LEADERS.md).
+    #[arg(long, env = "WANGGE_RANKING_WEIGHTS", default_value = "")]
+    pub ranking_weights: crate::leaders::ranking::Weights,
+    /// Directory of the photos of findings (default: `photos` under the data dir).
+    #[arg(long, env = "WANGGE_PHOTO_DIR")]
+    pub photo_dir: Option<PathBuf>,
+    /// Largest photo upload accepted, in bytes (its own body limit, above --body-limit).
+    #[arg(long, env = "WANGGE_PHOTO_LIMIT", default_value_t = photos::DEFAULT_MAX_BYTES)]
+    pub photo_limit: usize,
 }
 
 impl ServeArgs {
@@ -230,6 +241,11 @@ impl ServeArgs {
             submissions: self.submit_rate,
             open311: self.open311_rate,
         }
+    }
+
+    pub fn photos(&self, data_dir: &Path) -> PhotoSettings {
+        let dir = self.photo_dir.clone().unwrap_or_else(|| data_dir.join("photos"));
+        PhotoSettings::new(dir, self.photo_limit)
     }
 }
 

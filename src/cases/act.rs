@@ -214,6 +214,9 @@ pub async fn act(
     let summary = json!({ "action": step.action, "from": from, "to": to });
     let entry = Event { action: "case.step", object_type: Some("case"), object_id: Some(case_id.to_string()), summary };
     audit::record_in(&mut *db, actor, entry, &[case.community_id]).await?;
+    if to == Status::Cancelled && case.category.starts_with("sanitation.") {
+        super::dead_spots::refresh(db, case.community_id).await?;
+    }
     Ok(store::get(db, case_id, viewer, false).await?)
 }
 

@@ -5,7 +5,10 @@
 pub mod access;
 pub mod act;
 pub mod calendar;
+pub mod dead_spot_routes;
+pub mod dead_spots;
 pub mod idempotency;
+pub mod photos;
 pub mod routes;
 pub mod store;
 pub mod submit;

@@ -203,6 +203,9 @@ pub async fn submit(
     let summary = json!({ "category": routing.category.code, "status": status, "organisation": decision.organisation.as_ref().map(|o| o.id) });
     let entry = Event { action: "case.create", object_type: Some("case"), object_id: Some(id.to_string()), summary };
     audit::record_in(&mut *db, actor, entry, &[routing.place.community_id]).await?;
+    if routing.category.code.starts_with("sanitation.") {
+        super::dead_spots::refresh(db, routing.place.community_id).await?;
+    }
     Ok(id)
 }
 

@@ -18,6 +18,7 @@ use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::routes::SessionSettings;
+use crate::cases::photos::PhotoSettings;
 use crate::places::index::BuildingIndex;
 use error::ApiError;
 
@@ -29,6 +30,9 @@ pub struct AppState {
     pub limits: Arc<limit::Limits>,
     /// Working hours and GPS accuracy limit for case submissions.
     pub cases: Arc<crate::cases::submit::Settings>,
+    /// How communities are scored for the monthly ranking.
+    pub ranking: crate::leaders::ranking::Weights,
+    pub photos: PhotoSettings,
 }
 
 /// Everything the service answers: the API (unknown API paths get a JSON 404), vector tiles,
@@ -43,6 +47,10 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
         .merge(crate::grids::routes::routes())
         .merge(crate::units::routes::routes())
         .merge(crate::cases::routes::routes())
+        .merge(crate::cases::dead_spot_routes::routes())
+        .merge(crate::patrols::routes::routes())
+        .merge(crate::leaders::routes::routes())
+        .merge(crate::cases::photos::routes::routes(state.photos.max_bytes))
         .merge(crate::open311::routes::routes())
         .route("/api/{*rest}", any(|| async { ApiError::not_found("no such API endpoint") }))
         .nest_service("/vendor/maplibre-gl", maplibre)

@@ -138,36 +138,41 @@ pub async fn coverage(db: &mut PgConnection, community_id: i64, scope: &[i64]) -
 }
 
 async fn workload(db: &mut PgConnection, community_id: i64) -> Result<Vec<Workload>, sqlx::Error> {
+    // Set-based throughout: `mine` as one union (not a filter over outer joins, which the planner
+    // takes for a handful of rows) and no per-person subqueries; else a freshly loaded
+    // sub-district, not yet analysed, ran the aggregates once per person (a minute for 800).
     sqlx::query_as(
         "with mine as (
              select a.person_id, a.role, a.grid_id, a.building_id, a.unit
-             from assignments a left join grids g on g.id = a.grid_id left join buildings b on b.id = a.building_id
-             where a.valid_to is null and coalesce(g.community_id, b.community_id) = $1 and coalesce(g.ended_on is null, true)),
+             from assignments a join grids g on g.id = a.grid_id
+             where a.valid_to is null and g.community_id = $1 and g.ended_on is null
+             union all
+             select a.person_id, a.role, a.grid_id, a.building_id, a.unit
+             from assignments a join buildings b on b.id = a.building_id
+             where a.valid_to is null and b.community_id = $1),
+         served as (
+             select distinct m.person_id, pg.plan_id, pg.number, pg.buildings, pg.households
+             from mine m join grids g on g.id = m.grid_id join plan_grids pg on pg.plan_id = g.plan_id and pg.code = g.code),
          grid_load as (
-             select m.person_id, count(*) as grids, sum(pg.buildings) as buildings, sum(pg.households) as households
-             from (select distinct person_id, grid_id from mine where grid_id is not null) m
-             join grids g on g.id = m.grid_id join plan_grids pg on pg.plan_id = g.plan_id and pg.code = g.code
-             group by m.person_id),
+             select person_id, count(*) as grids, sum(buildings) as buildings, sum(households) as households
+             from served group by person_id),
          building_load as (
              select m.person_id, count(distinct m.building_id) as buildings,
                     sum(case when m.unit is null then b.households else coalesce(u.households, b.households / greatest(b.units, 1)) end) as households
              from (select distinct person_id, building_id, unit from mine where building_id is not null) m
              join buildings b on b.id = m.building_id
              left join units u on u.building_id = m.building_id and u.number = m.unit
-             where not exists (select 1 from mine g join plan_parcels pp on pp.building_id = m.building_id
-                               join grids gr on gr.id = g.grid_id and pp.plan_id = gr.plan_id
-                               join plan_grids pg on pg.plan_id = pp.plan_id and pg.number = pp.grid and pg.code = gr.code
-                               where g.person_id = m.person_id and g.grid_id is not null)
-             group by m.person_id)
-         select p.id as person_id, p.name, p.phone,
-                array(select distinct role from mine where mine.person_id = p.id order by 1) as roles,
+             where not exists (select 1 from served s join plan_parcels pp on pp.plan_id = s.plan_id and pp.grid = s.number
+                               where s.person_id = m.person_id and pp.building_id = m.building_id)
+             group by m.person_id),
+         roles as (select person_id, array_agg(distinct role order by role) as roles from mine group by person_id)
+         select p.id as person_id, p.name, p.phone, r.roles,
                 coalesce(gl.grids, 0) as grids,
                 (coalesce(gl.buildings, 0) + coalesce(bl.buildings, 0))::bigint as buildings,
                 (coalesce(gl.households, 0) + coalesce(bl.households, 0))::bigint as households
-         from people p
-         left join grid_load gl on gl.person_id = p.id
-         left join building_load bl on bl.person_id = p.id
-         where p.id in (select person_id from mine)
+         from roles r join people p on p.id = r.person_id
+         left join grid_load gl on gl.person_id = r.person_id
+         left join building_load bl on bl.person_id = r.person_id
          order by households desc, p.name",
     )
     .bind(community_id)

@@ -11,6 +11,7 @@ pub mod assignments;
 pub mod categories;
 pub mod coverage;
 pub mod demo;
+pub mod exchange;
 pub mod organisations;
 pub mod people;
 pub mod routes;

@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/routing", get(route))
         .route("/api/v1/communities/{id}/coverage", get(community_coverage))
         .route("/api/v1/communities/{id}/grids", get(community_grids))
+        .merge(super::exchange::routes())
 }
 
 fn readers(user: &CurrentUser) -> Result<&[i64], ApiError> {
@@ -49,6 +50,16 @@ fn readers(user: &CurrentUser) -> Result<&[i64], ApiError> {
 
 fn administrators(user: &CurrentUser) -> Result<&[i64], ApiError> {
     user.area_for(&[Role::Admin])
+}
+
+/// [`readers`], for the CSV exchange's handlers (src/units/exchange.rs).
+pub(super) fn reader_area(user: &CurrentUser) -> Result<&[i64], ApiError> {
+    readers(user)
+}
+
+/// [`administrators`], for the CSV exchange's handlers (src/units/exchange.rs).
+pub(super) fn admin_area(user: &CurrentUser) -> Result<&[i64], ApiError> {
+    administrators(user)
 }
 
 #[derive(Debug, Deserialize)]

@@ -281,3 +281,47 @@ async fn dispute_cases_show_their_place_only_to_the_grids_team() {
     let (_, nearby) = app.json(&format!("/api/v1/cases/nearby?lon={}&lat={}&category=disputes.neighbour", point.0, point.1)).await;
     assert_eq!(nearby["cases"], json!([]), "private cases are never offered as nearby");
 }
+
+#[tokio::test]
+async fn repeated_sanitation_findings_at_one_spot_become_a_dead_spot() {
+    let Setup { mut app, community, point, .. } = setup().await;
+    let near = |east: f64| (point.0 + east * 1e-5, point.1);
+    let mut ids = Vec::new();
+    for (east, category) in [(0.0, "sanitation.dead_spot"), (0.5, "sanitation.exposed_garbage"), (1.0, "order.noise")] {
+        let (status, filed) = app.post_json("/api/v1/cases", &filing(near(east), category)).await;
+        assert_eq!(status, StatusCode::CREATED, "{filed}");
+        ids.push(filed["id"].as_i64().expect("an id"));
+    }
+    app.sign_in("leader1").await;
+    let (_, spots) = app.json(&format!("/api/v1/dead-spots?community={community}")).await;
+    assert_eq!(spots["dead_spots"], json!([]), "two sanitation findings and a noise complaint are not a dead spot");
+    app.sign_in("inspector1").await;
+    let (_, third) = app.post_json("/api/v1/cases", &filing(near(1.2), "sanitation.clutter")).await;
+    let (_, far) = app.post_json("/api/v1/cases", &filing(near(40.0), "sanitation.clutter")).await;
+    assert!(far["id"].is_i64());
+    app.sign_in("leader1").await;
+    let (status, spots) = app.json(&format!("/api/v1/dead-spots?community={community}")).await;
+    assert_eq!(status, StatusCode::OK, "{spots}");
+    let spot = &spots["dead_spots"][0];
+    assert_eq!((spots["dead_spots"].as_array().map(Vec::len), spot["id"].as_i64(), spot["case_count"].as_i64(), spot["status"].as_str()), (Some(1), Some(ids[0]), Some(3), Some("active")), "{spots}");
+    let (_, history) = app.json(&format!("/api/v1/dead-spots/{}", ids[0])).await;
+    let cases: Vec<i64> = history["cases"].as_array().expect("cases").iter().filter_map(|c| c["id"].as_i64()).collect();
+    assert_eq!(cases, [ids[0], ids[1], third["id"].as_i64().unwrap_or_default()]);
+
+    // Cancelling one of its cases as a duplicate leaves two: no longer a dead spot.
+    app.sign_in("admin1").await;
+    let (status, body) = step(&app, ids[1], json!({ "action": "duplicate", "duplicate_of": ids[0] })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::UNPROCESSABLE_ENTITY, "other_category"));
+    let (status, _) = step(&app, ids[1], json!({ "action": "cancel", "note": "误报" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a dispatched case is not cancelled, only closed as a duplicate");
+    let (_, dup) = app.post_json("/api/v1/cases", &filing(near(0.2), "sanitation.dead_spot")).await;
+    let (status, cancelled) = step(&app, dup["id"].as_i64().unwrap_or_default(), json!({ "action": "duplicate", "duplicate_of": ids[0] })).await;
+    assert_eq!((status, cancelled["status"].as_str(), cancelled["duplicate_of"].as_i64()), (StatusCode::OK, Some("cancelled"), Some(ids[0])), "{cancelled}");
+    let (_, original) = app.json(&format!("/api/v1/cases/{}", ids[0])).await;
+    assert!(original["events"].as_array().expect("events").iter().any(|e| e["action"] == "duplicate_linked"), "linked both ways");
+    let (_, spots) = app.json(&format!("/api/v1/dead-spots?community={community}")).await;
+    assert_eq!(spots["dead_spots"][0]["case_count"], 3, "the duplicate does not count");
+    app.sign_in("handler1").await;
+    let (status, _) = app.json("/api/v1/dead-spots/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -13,6 +13,7 @@ use wangge::audit::Actor;
 use wangge::auth::accounts::{self, NewUser};
 use wangge::auth::role::Role;
 use wangge::auth::routes::SessionSettings;
+use wangge::cases::photos::{self, PhotoSettings};
 use wangge::http::limit::{LimitSettings, Limits};
 use wangge::http::{AppState, router};
 use wangge::import::dataset::{BuildingRecord, CommunityRecord, Dataset, EstateRecord, UnitRecord};
@@ -68,6 +69,8 @@ pub struct App {
     pub pool: sqlx::PgPool,
     /// Bearer token of the signed-in user the requests are made as.
     pub token: Option<String>,
+    /// The photo directory, removed with the app.
+    pub photo_dir: tempfile::TempDir,
 }
 
 impl App {
@@ -95,9 +98,11 @@ impl App {
         let sessions = SessionSettings { hours: 12, secure_cookie: true };
         let limits = Arc::new(Limits::new(limits));
         let cases = Arc::new(wangge::cases::submit::Settings::default());
-        let state = AppState { pool: pool.clone(), buildings, sessions, limits, cases };
+        let photo_dir = tempfile::tempdir().expect("a photo directory");
+        let photos = PhotoSettings::new(photo_dir.path().to_owned(), photos::DEFAULT_MAX_BYTES);
+        let state = AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: Default::default(), photos };
         let router = router(state, std::path::Path::new("web"), 1 << 20);
-        let mut app = App { router, pool, token: None };
+        let mut app = App { router, pool, token: None, photo_dir };
         app.add_user("admin1", Role::Admin, &["district:关山街道"]).await;
         app.sign_in("admin1").await;
         app

@@ -7,12 +7,12 @@ import { describe, test } from 'node:test';
 
 import { messages } from '../../web/js/i18n.js';
 import {
-  DEFAULT_BOUNDS, EditError, MARK_SYMBOLS, PLAN_LAYERS, addToSelection, bboxOfFeatures, canEdit, canRead,
+  DEFAULT_BOUNDS, EditError, MARK_SYMBOLS, PLAN_LAYERS, addToSelection, canEdit, canRead,
   comparablePlans, decorateBuildings, decorateGrids, defaultPlan, detachedGrids, diffBuildingIds, diffChangeText,
-  diffSummaryText, exportLinks, featureCentroid, gridColor, gridLabelPoints, gridTitle, historyState, hslToHex,
+  diffSummaryText, exportLinks, gridColor, gridLabelPoints, gridTitle, historyState, hslToHex,
   householdMark, indexBuildings, isEditable, lassoSelect, lockAllEdit, lockEdit, markLabel, mergeEdit, moveEdit,
-  normId, parcelsOf, planBounds, planOptionLabel, planStatusLabel, pointInPolygon, pointInRing, pruneSelection,
-  publishViolations, renameEdit, ringArea, ringCentroid, selectionSummary, selectionText, shortcutAction,
+  parcelsOf, planBounds, planOptionLabel, planStatusLabel, pruneSelection,
+  publishViolations, renameEdit, selectionSummary, selectionText, shortcutAction,
   splitEdit, tallyLabel, toggleSelection, violationText, violationsByGrid,
 } from '../../web/js/planner-model.js';
 
@@ -209,40 +209,7 @@ describe('violations', () => {
   });
 });
 
-describe('geometry', () => {
-  const square = [[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]];
-
-  test('ring areas and centroids', () => {
-    assert.equal(ringArea(square), 4);
-    assert.equal(ringArea([...square].reverse()), -4);
-    assert.deepEqual(ringCentroid(square), [1, 1]);
-    assert.deepEqual(ringCentroid([[0, 0], [2, 0], [2, 2], [0, 2]]), [1, 1], 'an open ring');
-    assert.deepEqual(ringCentroid([[1, 1], [3, 3], [1, 1]]), [2, 2], 'no area: the mean of the vertices');
-    // An L: the centroid of areas, not of vertices.
-    const l = [[0, 0], [3, 0], [3, 1], [1, 1], [1, 3], [0, 3], [0, 0]];
-    const [x, y] = ringCentroid(l);
-    assert.ok(Math.abs(x - 1.1) < 1e-9 && Math.abs(y - 1.1) < 1e-9, `L centroid ${x}, ${y}`);
-  });
-
-  test('a feature\'s point is the centroid of its largest part', () => {
-    const multi = {
-      type: 'Feature',
-      geometry: { type: 'MultiPolygon', coordinates: [[[[10, 10], [11, 10], [11, 11], [10, 11], [10, 10]]], [square]] },
-    };
-    assert.deepEqual(featureCentroid(multi), [1, 1]);
-    assert.equal(featureCentroid({ geometry: { type: 'LineString', coordinates: [] } }), null);
-  });
-
-  test('point in ring and polygon (with a hole)', () => {
-    assert.equal(pointInRing([1, 1], square), true);
-    assert.equal(pointInRing([3, 1], square), false);
-    assert.equal(pointInRing([-0.1, 1], square), false);
-    const hole = [[0.5, 0.5], [1.5, 0.5], [1.5, 1.5], [0.5, 1.5], [0.5, 0.5]];
-    assert.equal(pointInPolygon([1, 1], [square, hole]), false);
-    assert.equal(pointInPolygon([0.2, 1], [square, hole]), true);
-    assert.equal(pointInPolygon([1, 1], []), false);
-  });
-
+describe('lasso and labels', () => {
   test('the lasso selects the buildings whose centre it encloses', () => {
     const features = [
       box(1, 0, 0, 1, 1),       // centre 0.5, 0.5
@@ -259,11 +226,6 @@ describe('geometry', () => {
     assert.deepEqual(lassoSelect(features, [[0, 0], [5, 5]]), [], 'two points are no lasso');
     assert.deepEqual(lassoSelect(features, null), []);
     assert.deepEqual(lassoSelect([{ properties: {}, geometry: null }], lasso), [], 'features without id or shape are skipped');
-  });
-
-  test('bbox of features', () => {
-    assert.deepEqual(bboxOfFeatures([box(1, 0, 0, 1, 1), box(2, 2, -1, 3, 0.5)]), [0, -1, 3, 1]);
-    assert.equal(bboxOfFeatures([]), null);
   });
 
   test('labels sit on a building of their grid, near its middle', () => {
@@ -339,8 +301,6 @@ describe('selection', () => {
     sel = addToSelection(sel, [2, 3, 9]);
     assert.deepEqual([...sel].sort(), [2, 3, 9]);
     assert.deepEqual([...pruneSelection(sel, byId)].sort(), [2, 3]);
-    assert.equal(normId('15'), 15);
-    assert.equal(normId('b-15'), 'b-15');
   });
 
   test('sums households and names the grids it touches', () => {

@@ -1,6 +1,7 @@
 // The web pages' pure helpers (no browser, no service): the message table, the map style,
-// the households ramp and bounding boxes, sign-in messages and roles, the administration
-// page's audit query and labels, and the parsing of the demo accounts the service prints.
+// the households ramp and bounding boxes, the shared geometry, sign-in messages and roles, the
+// administration page's audit query and labels, and the parsing of the demo accounts the
+// service prints.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -10,7 +11,11 @@ import {
   userActions, userStatus,
 } from '../../web/js/admin-model.js';
 import { ApiError } from '../../web/js/api.js';
+import {
+  bboxOfFeatures, featureCentroid, interiorPoint, normId, pointInPolygon, pointInRing, ringArea, ringCentroid,
+} from '../../web/js/geometry.js';
 import { messages, t } from '../../web/js/i18n.js';
+import { failureText } from '../../web/js/page.js';
 import {
   ROLES, formatClock, formatDateTime, passwordRuleMessage, roleLabel, signInErrorMessage,
 } from '../../web/js/session.js';
@@ -127,6 +132,19 @@ describe('sign-in and roles', () => {
     assert.equal(passwordRuleMessage('a password may not contain the user name'), '密码不能包含用户名');
     assert.equal(passwordRuleMessage('something new'), 'something new');
   });
+
+  test('refusals of the API read in Chinese by their code, else as the service said them', () => {
+    const locked = new ApiError('grid 3 is locked', { status: 409, code: 'grid_locked' });
+    assert.equal(failureText(locked, { prefix: 'edit_refused_' }), '网格已锁定，其楼栋不能移出');
+    assert.equal(failureText(locked, { prefix: 'edit_refused_', wrap: 'planner_action_failed' }), '操作失败：网格已锁定，其楼栋不能移出');
+    const unknown = new ApiError('something new', { status: 422, code: 'brand_new' });
+    assert.equal(failureText(unknown, { prefix: 'edit_refused_' }), 'something new');
+    const limited = new ApiError('too many', { status: 429, code: 'rate_limited', details: { retry_after: 3 } });
+    assert.equal(failureText(limited, { prefix: 'edit_refused_', wrap: 'planner_action_failed' }), '操作过于频繁，请 3 秒后再试');
+    const signedOut = new ApiError('no session', { status: 401, code: 'unauthenticated' });
+    assert.equal(failureText(signedOut, { prefix: 'edit_refused_' }), null, 'session.js answers a 401');
+    assert.equal(failureText(null, { prefix: 'edit_refused_' }), null);
+  });
 });
 
 describe('administration helpers', () => {
@@ -195,6 +213,62 @@ describe('administration helpers', () => {
     assert.equal(userActions({ id: 7, disabled: true }, me, now)[0].notice, 'user_enabled');
     assert.equal(isLocked({ locked_until: 'not a time' }, now), false);
     assert.equal(t('user_unlocked', { name: 'wang' }), '已解锁用户 wang');
+  });
+});
+
+describe('geometry', () => {
+  const box = (w, s, e, n) => ({ geometry: { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] } });
+  const square = [[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]];
+
+  test('ring areas and centroids', () => {
+    assert.equal(ringArea(square), 4);
+    assert.equal(ringArea([...square].reverse()), -4);
+    assert.deepEqual(ringCentroid(square), [1, 1]);
+    assert.deepEqual(ringCentroid([[0, 0], [2, 0], [2, 2], [0, 2]]), [1, 1], 'an open ring');
+    assert.deepEqual(ringCentroid([[1, 1], [3, 3], [1, 1]]), [2, 2], 'no area: the mean of the vertices');
+    // An L: the centroid of areas, not of vertices.
+    const l = [[0, 0], [3, 0], [3, 1], [1, 1], [1, 3], [0, 3], [0, 0]];
+    const [x, y] = ringCentroid(l);
+    assert.ok(Math.abs(x - 1.1) < 1e-9 && Math.abs(y - 1.1) < 1e-9, `L centroid ${x}, ${y}`);
+  });
+
+  test('a feature\'s point is the centroid of its largest part', () => {
+    const multi = {
+      type: 'Feature',
+      geometry: { type: 'MultiPolygon', coordinates: [[[[10, 10], [11, 10], [11, 11], [10, 11], [10, 10]]], [square]] },
+    };
+    assert.deepEqual(featureCentroid(multi), [1, 1]);
+    assert.equal(featureCentroid({ geometry: { type: 'LineString', coordinates: [] } }), null);
+  });
+
+  test('point in ring and polygon (with a hole)', () => {
+    assert.equal(pointInRing([1, 1], square), true);
+    assert.equal(pointInRing([3, 1], square), false);
+    assert.equal(pointInRing([-0.1, 1], square), false);
+    const hole = [[0.5, 0.5], [1.5, 0.5], [1.5, 1.5], [0.5, 1.5], [0.5, 0.5]];
+    assert.equal(pointInPolygon([1, 1], [square, hole]), false);
+    assert.equal(pointInPolygon([0.2, 1], [square, hole]), true);
+    assert.equal(pointInPolygon([1, 1], []), false);
+  });
+
+  test('bbox of features', () => {
+    assert.deepEqual(bboxOfFeatures([box(0, 0, 1, 1), box(2, -1, 3, 0.5)]), [0, -1, 3, 1]);
+    assert.equal(bboxOfFeatures([]), null);
+  });
+
+  test('a label point lies inside its shape, even a bent one', () => {
+    assert.deepEqual(interiorPoint(box(0, 0, 2, 2)), [1, 1]);
+    // A U whose centroid falls in the gap between its arms: the point moves onto the widest arm.
+    const u = { geometry: { type: 'Polygon', coordinates: [[[0, 0], [5, 0], [5, 5], [4, 5], [4, 1], [1, 1], [1, 5], [0, 5], [0, 0]]] } };
+    const [x, y] = interiorPoint(u);
+    assert.ok(pointInPolygon([x, y], u.geometry.coordinates), `(${x}, ${y}) is inside the U`);
+    assert.equal(interiorPoint({ geometry: null }), null);
+  });
+
+  test('ids are kept as numbers when they are numbers', () => {
+    assert.equal(normId('15'), 15);
+    assert.equal(normId(15), 15);
+    assert.equal(normId('b-15'), 'b-15');
   });
 });
 

@@ -12,6 +12,7 @@ import { applyI18n, otherLanguageHref, t } from './i18n.js';
 import {
   actionLabel, actorLabel, areaChoices, auditQuery, objectLabel, placeNames, summaryText, userActions, userStatus,
 } from './admin-model.js';
+import { bump, showStatus } from './page.js';
 import {
   ROLES, clearFieldErrors, el, formatDateTime, passwordRuleMessage, rateLimitedMessage, roleLabel, setFieldError,
   startSignedIn,
@@ -37,16 +38,6 @@ const auditCount = document.getElementById('audit-count');
 const auditStatus = document.getElementById('audit-status');
 
 const state = { me: null, users: [], communities: [], names: new Map() };
-
-function showStatus(node, message, kind = 'info') {
-  node.textContent = message;
-  node.dataset.kind = kind;
-  node.hidden = !message;
-}
-
-function bump(name) {
-  document.body.dataset[name] = String(Number(document.body.dataset[name] ?? 0) + 1);
-}
 
 // ---- users -------------------------------------------------------------------------------
 

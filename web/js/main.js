@@ -11,7 +11,8 @@ import {
   HouseholdLegend, addCommunityLabels, createMap, enableBuildingPopups, fitToBboxes,
   highlightCommunity,
 } from './map.js';
-import { announceUnauthenticated, startSignedIn } from './session.js';
+import { showStatus } from './page.js';
+import { startSignedIn } from './session.js';
 
 const panelStatus = document.getElementById('status');
 const summary = document.getElementById('summary');
@@ -23,12 +24,6 @@ document.getElementById('language-switch').href = otherLanguageHref();
 document.title = `${t('app_name')} · ${t('page_title')}`;
 
 let map;
-
-function showStatus(message, kind = 'info') {
-  panelStatus.textContent = message;
-  panelStatus.dataset.kind = kind;
-  panelStatus.hidden = !message;
-}
 
 /** A message over the map instead of an empty map (no data, or loading failed). */
 function showMapMessage(message, kind) {
@@ -89,13 +84,7 @@ function createCommunityMap() {
   window.wanggeMap = map;
   map.addControl(new HouseholdLegend(), 'bottom-right');
   enableBuildingPopups(map);
-  // A tile answered 401 means the session ended: back to the sign-in form. Other errors are
-  // logged as MapLibre would without a listener.
-  map.on('error', (event) => {
-    if (event.error?.status === 401) announceUnauthenticated(event.error);
-    else console.error(event.error ?? event);
-  });
-  return new Promise((resolve) => map.once('load', resolve));
+  return map.once('load');
 }
 
 async function start() {
@@ -104,7 +93,7 @@ async function start() {
   try {
     [, data] = await Promise.all([mapLoaded, getJson('/api/v1/communities')]);
   } catch (err) {
-    showStatus(t('load_failed', { message: err.message }), 'error');
+    showStatus(panelStatus, t('load_failed', { message: err.message }), 'error');
     showMapMessage(t('load_failed', { message: err.message }), 'error');
     document.body.dataset.mapError = err.message;
     return;
@@ -112,11 +101,11 @@ async function start() {
 
   const communities = Array.isArray(data?.communities) ? data.communities : [];
   if (communities.length === 0) {
-    showStatus(t('no_data'), 'empty');
+    showStatus(panelStatus, t('no_data'), 'empty');
     showMapMessage(t('no_data'), 'empty');
     document.body.classList.add('no-data');
   } else {
-    showStatus('');
+    showStatus(panelStatus, '');
     const sum = (field) => communities.reduce((acc, c) => acc + (Number(c[field]) || 0), 0);
     summary.textContent = t('summary', {
       communities: formatCount(communities.length),

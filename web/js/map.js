@@ -10,7 +10,8 @@
 // MapLibre is loaded as a classic script (/vendor/maplibre-gl/maplibre-gl.js) and used
 // through the global `maplibregl`.
 
-import { getJson } from './api.js';
+import { announceUnauthenticated, getJson } from './api.js';
+import { bboxOfFeatures } from './geometry.js';
 import { t, formatCount } from './i18n.js';
 
 /** Vector tile layers the service serves at /tiles/{layer}/{z}/{x}/{y}.mvt. */
@@ -118,6 +119,11 @@ function idEquals(id) {
   return ['==', ['to-string', ['coalesce', ['get', 'id'], ['id']]], id === null || id === undefined ? '' : String(id)];
 }
 
+/** An expression: the feature's id (as in featureId) is one of `ids` (numbers, as the service's). */
+export function idIn(ids) {
+  return ['in', ['coalesce', ['get', 'id'], ['id']], ['literal', [...ids]]];
+}
+
 const byZoom = (low, high) => ['interpolate', ['exponential', 1.6], ['zoom'], 12, low, 18, high];
 
 // Road widths per class at zoom 12 and 18; classes follow OpenStreetMap's highway=*.
@@ -216,7 +222,11 @@ export function buildStyle(origin) {
   };
 }
 
-/** Creates the map in `container` (an element or its id). Requires the global `maplibregl`. */
+/**
+ * Creates the map in `container` (an element or its id). Requires the global `maplibregl`.
+ * A tile answered 401 means the session ended: session.js brings the sign-in form back; other
+ * errors are logged as MapLibre would without a listener.
+ */
 export function createMap(container, options = {}) {
   const map = new maplibregl.Map({
     container,
@@ -232,6 +242,10 @@ export function createMap(container, options = {}) {
   map.touchZoomRotate.disableRotation();
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+  map.on('error', (event) => {
+    if (event.error?.status === 401) announceUnauthenticated(event.error);
+    else console.error(event.error ?? event);
+  });
   return map;
 }
 
@@ -241,6 +255,13 @@ export function fitToBboxes(map, bboxes, options = {}) {
   if (!bounds) return false;
   map.fitBounds(bounds, { padding: 40, maxZoom: 17, duration: 0, ...options });
   return true;
+}
+
+/** Moves the map to show the features (Polygon, MultiPolygon); false if they have no shape. */
+export function fitToFeatures(map, features, options = {}) {
+  const box = bboxOfFeatures(features);
+  if (!box) return false;
+  return fitToBboxes(map, [box], { padding: 60, maxZoom: 18, duration: 500, ...options });
 }
 
 /** Outlines one community (by id) strongly; null clears it. */

@@ -8,6 +8,7 @@
 // households, buildings, connected, status, locked) and violations; the map data are the
 // GeoJSON of GET /api/v1/plans/{id}/grids and /api/v1/plans/{id}/buildings.
 
+import { featureCentroid, normId, pointInRing } from './geometry.js';
 import { formatCount, t } from './i18n.js';
 
 /** Roles that may open the planner (leaders read only). */
@@ -256,84 +257,7 @@ export function publishViolations(error) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Geometry (WGS84 degrees; small areas, so planar is good enough for centroids and lassos)
-
-/** Signed area of a ring ([[x, y], …], closed or not), shoelace. */
-export function ringArea(ring) {
-  let sum = 0;
-  const n = ring?.length ?? 0;
-  for (let i = 0; i < n; i += 1) {
-    const [x1, y1] = ring[i];
-    const [x2, y2] = ring[(i + 1) % n];
-    sum += x1 * y2 - x2 * y1;
-  }
-  return sum / 2;
-}
-
-/** The area centroid of a ring; the mean of its vertices when it has no area. */
-export function ringCentroid(ring) {
-  const pts = (ring ?? []).filter((p) => Array.isArray(p) && p.length >= 2);
-  if (pts.length === 0) return null;
-  const a = ringArea(pts);
-  if (Math.abs(a) < 1e-18) {
-    const open = pts.length > 1 && pts[0][0] === pts.at(-1)[0] && pts[0][1] === pts.at(-1)[1] ? pts.slice(0, -1) : pts;
-    return [open.reduce((s, p) => s + p[0], 0) / open.length, open.reduce((s, p) => s + p[1], 0) / open.length];
-  }
-  let cx = 0;
-  let cy = 0;
-  const n = pts.length;
-  for (let i = 0; i < n; i += 1) {
-    const [x1, y1] = pts[i];
-    const [x2, y2] = pts[(i + 1) % n];
-    const f = x1 * y2 - x2 * y1;
-    cx += (x1 + x2) * f;
-    cy += (y1 + y2) * f;
-  }
-  return [cx / (6 * a), cy / (6 * a)];
-}
-
-/** The polygons ([rings]) of a GeoJSON Polygon or MultiPolygon geometry; [] for anything else. */
-export function polygonsOf(geometry) {
-  if (geometry?.type === 'Polygon') return [geometry.coordinates];
-  if (geometry?.type === 'MultiPolygon') return geometry.coordinates;
-  return [];
-}
-
-/** A feature's representative point: the centroid of its largest outer ring. */
-export function featureCentroid(feature) {
-  let best = null;
-  let bestArea = -1;
-  for (const polygon of polygonsOf(feature?.geometry)) {
-    const outer = polygon?.[0];
-    if (!outer || outer.length === 0) continue;
-    const area = Math.abs(ringArea(outer));
-    if (area > bestArea) {
-      bestArea = area;
-      best = outer;
-    }
-  }
-  if (best) return ringCentroid(best);
-  if (feature?.geometry?.type === 'Point') return feature.geometry.coordinates;
-  return null;
-}
-
-/** Is the point inside the ring (even-odd rule; the ring closed or not)? */
-export function pointInRing([x, y], ring) {
-  let inside = false;
-  const n = ring?.length ?? 0;
-  for (let i = 0, j = n - 1; i < n; j = i, i += 1) {
-    const [xi, yi] = ring[i];
-    const [xj, yj] = ring[j];
-    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
-/** Is the point inside the polygon (outer ring, minus its holes)? */
-export function pointInPolygon(point, rings) {
-  if (!rings?.length || !pointInRing(point, rings[0])) return false;
-  return !rings.slice(1).some((hole) => pointInRing(point, hole));
-}
+// Lasso and labels (geometry.js holds the shapes' arithmetic)
 
 /**
  * The ids of the building features whose representative point (featureCentroid) lies inside
@@ -356,24 +280,6 @@ export function lassoSelect(features, lasso) {
     if (pointInRing(c, ring)) ids.push(id);
   }
   return ids;
-}
-
-/** [minLon, minLat, maxLon, maxLat] of features (Polygon, MultiPolygon); null when none. */
-export function bboxOfFeatures(features) {
-  let box = null;
-  for (const f of features ?? []) {
-    for (const polygon of polygonsOf(f?.geometry)) {
-      for (const [x, y] of polygon?.[0] ?? []) {
-        if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-        if (!box) box = [x, y, x, y];
-        else {
-          box[0] = Math.min(box[0], x); box[1] = Math.min(box[1], y);
-          box[2] = Math.max(box[2], x); box[3] = Math.max(box[3], y);
-        }
-      }
-    }
-  }
-  return box;
 }
 
 /**
@@ -458,12 +364,6 @@ export function decorateGrids(collection, plan = null) {
 /** The building features by id (ids compared as numbers when they are numbers). */
 export function indexBuildings(collection) {
   return new Map((collection?.features ?? []).map((f) => [normId(f.properties?.id ?? f.id), f]));
-}
-
-/** An id as the page keeps it: a number when it is one, else its text. */
-export function normId(id) {
-  const n = Number(id);
-  return Number.isFinite(n) && String(id).trim() !== '' ? n : String(id);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,17 +19,19 @@
 // data are redrawn.
 
 import { getJson, postJson } from './api.js';
+import { normId } from './geometry.js';
 import { applyI18n, formatCount, otherLanguageHref, t } from './i18n.js';
-import { LAYER_IDS, createMap, fitToBboxes } from './map.js';
+import { LAYER_IDS, createMap, fitToBboxes, fitToFeatures, idIn } from './map.js';
+import { bump, createBusy, failureText, fillCommunityPicker, show, showErrorLine, showStatus } from './page.js';
 import {
-  EditError, MARK_SYMBOLS, PLANNER_COLORS, PLAN_LAYERS, addToSelection, bboxOfFeatures, canEdit, canRead,
+  EditError, MARK_SYMBOLS, PLANNER_COLORS, PLAN_LAYERS, addToSelection, canEdit, canRead,
   comparablePlans, decorateBuildings, decorateGrids, defaultPlan, detachedGrids, diffBuildingIds, diffChangeText,
   diffSummaryText, exportLinks, gridColor, gridLabelPoints, gridTitle, historyState, indexBuildings, isEditable,
-  lassoSelect, lockAllEdit, lockEdit, markLabel, mergeEdit, moveEdit, normId, planBounds, planOptionLabel,
+  lassoSelect, lockAllEdit, lockEdit, markLabel, mergeEdit, moveEdit, planBounds, planOptionLabel,
   planStatusLabel, pruneSelection, publishViolations, selectionSummary, selectionText, shortDateTime,
   shortcutAction, splitEdit, tallyLabel, toggleSelection, violationText, violationsByGrid,
 } from './planner-model.js';
-import { announceUnauthenticated, el, rateLimitedMessage, startSignedIn } from './session.js';
+import { el, startSignedIn } from './session.js';
 
 applyI18n();
 document.getElementById('language-switch').href = otherLanguageHref();
@@ -117,7 +119,6 @@ const state = {
   selection: new Set(),
   detached: [],           // grid numbers highlighted by 查找分离部分
   detachedShown: false,   // the 查找分离部分 result is open (and follows the edits)
-  busy: 0,
   mapSeq: 0,
   compare: null,          // { plan (summary), diff, ids }
 };
@@ -129,41 +130,12 @@ let compareMarkers = [];
 
 // ---- small helpers -----------------------------------------------------------------------
 
-function bump(name) {
-  document.body.dataset[name] = String(Number(document.body.dataset[name] ?? 0) + 1);
-}
+const setStatus = (message, kind) => showStatus(ui.status, message, kind);
 
-function show(node, visible) {
-  node.hidden = !visible;
-}
+/** An API error in the page's language ("操作失败：网格已锁定…"); null when there is nothing to say. */
+const refusalText = (err) => failureText(err, { prefix: 'edit_refused_', wrap: 'planner_action_failed' });
 
-function setStatus(message, kind = 'info') {
-  ui.status.textContent = message;
-  ui.status.dataset.kind = kind;
-  show(ui.status, Boolean(message));
-}
-
-function showError(err) {
-  if (!err) {
-    ui.error.textContent = '';
-    show(ui.error, false);
-    return;
-  }
-  if (err.name === 'AbortError') return;
-  // A 401 is handled by session.js (the sign-in form comes back).
-  if (err.status === 401 && err.code === 'unauthenticated') return;
-  if (err instanceof EditError) ui.error.textContent = err.message;
-  else if (err.code === 'rate_limited') ui.error.textContent = rateLimitedMessage(err);
-  else ui.error.textContent = t('planner_action_failed', { message: refusal(err) });
-  show(ui.error, true);
-}
-
-/** The API's refusal in the page's language when its code is known, else its own sentence. */
-function refusal(err) {
-  const key = `edit_refused_${err.code}`;
-  const translated = t(key);
-  return translated === key ? (err.message ?? String(err)) : translated;
-}
+const showError = (err) => showErrorLine(ui.error, err, err instanceof EditError ? err.message : refusalText(err));
 
 function showNotice(message) {
   ui.notice.textContent = message ?? '';
@@ -178,26 +150,8 @@ function editable() {
   return isEditable(state.plan, state.user);
 }
 
-function setBusy(delta) {
-  state.busy = Math.max(0, state.busy + delta);
-  document.body.dataset.busy = state.busy > 0 ? 'true' : 'false';
-  renderControls();
-}
-
-/** Runs `work` with the page busy (buttons off); errors are shown with the API's message. */
-async function busyWith(work) {
-  if (state.busy) return undefined;
-  showError(null);
-  setBusy(1);
-  try {
-    return await work();
-  } catch (err) {
-    showError(err);
-    return undefined;
-  } finally {
-    setBusy(-1);
-  }
-}
+/** One change or load at a time, with the buttons off; errors are shown in the page's language. */
+const busy = createBusy({ onChange: () => renderControls(), onError: showError });
 
 function rememberInUrl() {
   const url = new URL(location.href);
@@ -211,7 +165,6 @@ function rememberInUrl() {
 
 // ---- the maps ----------------------------------------------------------------------------
 
-const idIn = (ids) => ['in', ['get', 'id'], ['literal', [...ids]]];
 const numberIn = (numbers) => ['in', ['get', 'number'], ['literal', [...numbers]]];
 
 /** The planner's sources and layers over the base style (whose tile buildings are hidden). */
@@ -273,19 +226,13 @@ function addPlanLayers(m) {
   });
 }
 
-/** A map for the planner: the shared base map (map.js), its tile errors, the plan layers. */
-function createPlannerMap(container, options = {}) {
+/** A map for the planner: the shared base map (map.js) and the plan layers. */
+async function createPlannerMap(container, options = {}) {
   const m = createMap(container, options);
   m.boxZoom.disable(); // shift-drag draws a lasso
-  // A tile answered 401 means the session ended: back to the sign-in form.
-  m.on('error', (event) => {
-    if (event.error?.status === 401) announceUnauthenticated(event.error);
-    else console.error(event.error ?? event);
-  });
-  return new Promise((resolve) => m.once('load', () => {
-    addPlanLayers(m);
-    resolve(m);
-  }));
+  await m.once('load');
+  addPlanLayers(m);
+  return m;
 }
 
 function setSourceData(m, source, data) {
@@ -296,11 +243,6 @@ function fitToCommunity() {
   if (state.community?.bbox) fitToBboxes(map, [state.community.bbox], { padding: 30 });
 }
 
-function fitToFeatures(features, options = {}) {
-  const box = bboxOfFeatures(features);
-  if (box) fitToBboxes(map, [box], { padding: 60, maxZoom: 18, duration: 500, ...options });
-}
-
 function gridFeatures(numbers) {
   const wanted = new Set(numbers.map(Number));
   return state.grids.features.filter((f) => wanted.has(Number(f.properties.number)));
@@ -308,13 +250,13 @@ function gridFeatures(numbers) {
 
 function flyToGrid(number) {
   const features = gridFeatures([number]);
-  if (features.length) fitToFeatures(features);
-  else fitToFeatures(state.buildings.features.filter((f) => Number(f.properties.grid) === Number(number)));
+  if (features.length) fitToFeatures(map, features);
+  else fitToFeatures(map, state.buildings.features.filter((f) => Number(f.properties.grid) === Number(number)));
 }
 
 function flyToBuilding(id) {
   const f = state.buildingsById.get(normId(id));
-  if (f) fitToFeatures([f], { maxZoom: 18, padding: 160 });
+  if (f) fitToFeatures(map, [f], { maxZoom: 18, padding: 160 });
 }
 
 // ---- grid labels (HTML markers: no glyphs offline) -----------------------------------------
@@ -411,7 +353,7 @@ function renderGridTable() {
       el('span', { class: 'grid-mark', dataset: { mark: tally.mark }, text: `${MARK_SYMBOLS[tally.mark]} ${markLabel(tally.mark)}` }));
     if (g.connected === false) status.append(el('span', { class: 'grid-detached', text: `⚠ ${t('grid_detached')}` }));
     const lock = el('input', {
-      type: 'checkbox', class: 'lock-toggle', checked: Boolean(g.locked), disabled: !canLock || state.busy > 0,
+      type: 'checkbox', class: 'lock-toggle', checked: Boolean(g.locked), disabled: !canLock || busy.active,
       'aria-label': t('lock_grid_label', { grid: gridTitle(g) }),
     });
     lock.addEventListener('change', () => edit(lockEdit(g.number, lock.checked)));
@@ -469,34 +411,34 @@ function renderControls() {
   const plan = state.plan;
   const mayEdit = canEdit(user);
   const editableNow = editable();
-  const busy = state.busy > 0;
+  const working = busy.active;
   const hasSelection = state.selection.size > 0;
 
   for (const node of document.querySelectorAll('.edit-only')) node.hidden = !mayEdit;
   ui.editHeading.textContent = t(mayEdit ? 'edit_tools' : 'selection_tools');
-  ui.generate.disabled = busy || !state.community;
+  ui.generate.disabled = working || !state.community;
   show(ui.copy, mayEdit && Boolean(plan) && plan.status !== 'draft');
-  ui.copy.disabled = busy;
+  ui.copy.disabled = working;
   show(ui.publish, mayEdit && plan?.status === 'draft');
-  ui.publish.disabled = busy || !editableNow;
+  ui.publish.disabled = working || !editableNow;
 
-  const history = historyState(plan, { editable: editableNow, busy });
+  const history = historyState(plan, { editable: editableNow, busy: working });
   ui.undo.disabled = !history.undo;
   ui.redo.disabled = !history.redo;
-  ui.move.disabled = busy || !editableNow || !hasSelection;
-  ui.moveTarget.disabled = busy || !editableNow;
-  ui.split.disabled = busy || !editableNow || !hasSelection;
-  ui.merge.disabled = busy || !editableNow || (plan?.grids?.length ?? 0) < 2;
+  ui.move.disabled = working || !editableNow || !hasSelection;
+  ui.moveTarget.disabled = working || !editableNow;
+  ui.split.disabled = working || !editableNow || !hasSelection;
+  ui.merge.disabled = working || !editableNow || (plan?.grids?.length ?? 0) < 2;
   ui.mergeInto.disabled = ui.merge.disabled;
   ui.mergeFrom.disabled = ui.merge.disabled;
-  ui.lockAll.disabled = busy || !editableNow;
-  ui.unlockAll.disabled = busy || !editableNow;
+  ui.lockAll.disabled = working || !editableNow;
+  ui.unlockAll.disabled = working || !editableNow;
   ui.clearSelection.disabled = !hasSelection;
   ui.findDetached.disabled = !plan;
-  for (const box of ui.gridRows.querySelectorAll('.lock-toggle')) box.disabled = busy || !editableNow;
-  ui.compare.disabled = busy || !plan || ui.compareSelect.options.length === 0;
-  ui.planSelect.disabled = busy;
-  ui.communitySelect.disabled = busy;
+  for (const box of ui.gridRows.querySelectorAll('.lock-toggle')) box.disabled = working || !editableNow;
+  ui.compare.disabled = working || !plan || ui.compareSelect.options.length === 0;
+  ui.planSelect.disabled = working;
+  ui.communitySelect.disabled = working;
 
   if (plan && !mayEdit) {
     ui.planReadOnly.textContent = t('plan_read_only_role');
@@ -648,7 +590,7 @@ async function selectCommunity(id, { plan = null } = {}) {
 
 /** Sends one edit; the Plan answered updates the panel at once, then the map data reload. */
 function edit(bodyOrFactory) {
-  return busyWith(async () => {
+  return busy.run(async () => {
     const body = typeof bodyOrFactory === 'function' ? bodyOrFactory() : bodyOrFactory;
     const plan = await postJson(`/api/v1/plans/${encodeURIComponent(state.plan.id)}/edits`, body);
     await afterChange(plan);
@@ -664,7 +606,7 @@ async function afterChange(plan) {
 
 function historyStep(step) {
   if (!state.plan) return undefined;
-  return busyWith(async () => {
+  return busy.run(async () => {
     const plan = await postJson(`/api/v1/plans/${encodeURIComponent(state.plan.id)}/${step}`, {});
     await afterChange(plan);
   });
@@ -712,7 +654,7 @@ function generateBody() {
   return body;
 }
 
-ui.generate.addEventListener('click', () => busyWith(async () => {
+ui.generate.addEventListener('click', () => busy.run(async () => {
   const community = state.community;
   if (!community) return;
   showNotice('');
@@ -726,18 +668,18 @@ ui.generate.addEventListener('click', () => busyWith(async () => {
   }
 }));
 
-ui.copy.addEventListener('click', () => busyWith(async () => {
+ui.copy.addEventListener('click', () => busy.run(async () => {
   const plan = await postJson(`/api/v1/plans/${encodeURIComponent(state.plan.id)}/copy`, {});
   await loadPlans(state.community, { open: plan });
   showNotice(t('plan_copied', { plan: planName(plan) }));
 }));
 
-ui.planSelect.addEventListener('change', () => busyWith(async () => {
+ui.planSelect.addEventListener('change', () => busy.run(async () => {
   showNotice('');
   await openPlan(ui.planSelect.value);
 }));
 
-ui.communitySelect.addEventListener('change', () => busyWith(() => selectCommunity(ui.communitySelect.value)));
+ui.communitySelect.addEventListener('change', () => busy.run(() => selectCommunity(ui.communitySelect.value)));
 
 function resetPublishDialog() {
   ui.publishText.textContent = t('publish_confirm_text', { plan: planName(state.plan) });
@@ -751,7 +693,7 @@ function resetPublishDialog() {
 }
 
 ui.publish.addEventListener('click', () => {
-  if (!state.plan || state.busy) return;
+  if (!state.plan || busy.active) return;
   showError(null);
   resetPublishDialog();
   ui.publishDialog.showModal();
@@ -763,7 +705,7 @@ async function publish(force) {
   ui.publishConfirm.disabled = true;
   ui.publishForce.disabled = true;
   show(ui.publishError, false);
-  setBusy(1);
+  busy.add(1);
   try {
     const body = force ? { force: true } : {};
     const plan = await postJson(`/api/v1/plans/${encodeURIComponent(state.plan.id)}/publish`, body);
@@ -779,15 +721,14 @@ async function publish(force) {
       show(ui.publishViolations, true);
       show(ui.publishConfirm, false);
       show(ui.publishForce, true);
-    } else if (!(err.status === 401 && err.code === 'unauthenticated')) {
-      ui.publishError.textContent = err.code === 'rate_limited'
-        ? rateLimitedMessage(err) : t('planner_action_failed', { message: err.message });
-      show(ui.publishError, true);
+    } else {
+      ui.publishError.textContent = refusalText(err) ?? '';
+      show(ui.publishError, Boolean(ui.publishError.textContent));
     }
   } finally {
     ui.publishConfirm.disabled = false;
     ui.publishForce.disabled = false;
-    setBusy(-1);
+    busy.add(-1);
   }
 }
 
@@ -820,7 +761,7 @@ function showDetached(fit = true) {
     return el('li', {}, button);
   }));
   ui.detachedResult.replaceChildren(el('p', { class: 'detached-found', text: t('detached_found', { n: grids.length }) }), list);
-  if (fit) fitToFeatures(gridFeatures(state.detached));
+  if (fit) fitToFeatures(map, gridFeatures(state.detached));
 }
 
 ui.findDetached.addEventListener('click', () => showDetached(true));
@@ -973,7 +914,7 @@ async function refreshDiff() {
   renderDiff();
 }
 
-ui.compare.addEventListener('click', () => busyWith(async () => {
+ui.compare.addEventListener('click', () => busy.run(async () => {
   const other = state.plans.find((p) => String(p.id) === ui.compareSelect.value);
   if (!other || !state.plan) return;
   const otherId = encodeURIComponent(other.id);
@@ -1000,15 +941,6 @@ ui.compareClose.addEventListener('click', closeCompare);
 
 // ---- start -------------------------------------------------------------------------------
 
-function renderCommunities() {
-  ui.communitySelect.replaceChildren(
-    el('option', { value: '', text: t('choose_community') }),
-    ...state.communities.map((c) => el('option', {
-      value: c.id, text: c.district?.name ? `${c.name}（${c.district.name}）` : c.name,
-    })),
-  );
-}
-
 async function start(user) {
   state.user = user;
   document.body.classList.toggle('read-only', !canEdit(user));
@@ -1027,7 +959,7 @@ async function start(user) {
   window.plannerMap = map;
   enableSelection(map);
   state.communities = Array.isArray(communities?.communities) ? communities.communities : [];
-  renderCommunities();
+  fillCommunityPicker(ui.communitySelect, state.communities);
   if (state.communities.length === 0) {
     setStatus(t('no_data'), 'empty');
   } else {
@@ -1036,15 +968,13 @@ async function start(user) {
     const params = new URLSearchParams(location.search);
     const wanted = params.get('community') ?? (state.communities.length === 1 ? state.communities[0].id : null);
     if (wanted !== null && state.communities.some((c) => String(c.id) === String(wanted))) {
-      await busyWith(() => selectCommunity(wanted, { plan: params.get('plan') }));
+      await busy.run(() => selectCommunity(wanted, { plan: params.get('plan') }));
     }
   }
   renderControls();
   document.body.dataset.plannerReady = 'true';
 }
 
-document.body.dataset.busy = 'false';
-startSignedIn({ content: document.getElementById('planner-page'), allow: canRead, onReady: start });
-// session.js says who may open a page it refuses in administration terms; say it for this page.
-const forbiddenText = document.querySelector('#forbidden p');
-if (forbiddenText) forbiddenText.textContent = t('forbidden_planner');
+startSignedIn({
+  content: document.getElementById('planner-page'), allow: canRead, forbidden: t('forbidden_planner'), onReady: start,
+});

@@ -5,7 +5,8 @@
 //   import { startSignedIn } from './session.js';
 //   startSignedIn({
 //     content: document.getElementById('page'),   // shown only to a signed-in user
-//     allow: (user) => user.role === 'admin',      // optional: others see 无权访问
+//     allow: (user) => user.role === 'admin',      // optional: others see 无权访问 …
+//     forbidden: t('forbidden_planner'),           // … and why (default: administrators only)
 //     onReady: async (user) => { ... },            // runs once, after sign-in
 //   });
 //
@@ -15,7 +16,7 @@
 //
 // The session itself is an HttpOnly cookie the page never reads: it asks GET /api/v1/session.
 
-import { ApiError, announceUnauthenticated, api, onUnauthenticated } from './api.js';
+import { ApiError, api, onUnauthenticated } from './api.js';
 import { lang, t } from './i18n.js';
 
 /** The roles, in the order forms list them. */
@@ -270,10 +271,11 @@ function showRoleLinks(user) {
 }
 
 /**
- * Shows the sign-in form until someone signs in, then `content` (or 无权访问 when `allow` says
- * no) and the user in the header, and runs `onReady(user)` once. Resolves to the user.
+ * Shows the sign-in form until someone signs in, then `content` (or 无权访问 and `forbidden`
+ * when `allow` says no) and the user in the header, and runs `onReady(user)` once. Resolves to
+ * the user.
  */
-export async function startSignedIn({ content, allow = () => true, onReady = () => {} }) {
+export async function startSignedIn({ content, allow = () => true, forbidden: forbiddenText = t('forbidden_admin'), onReady = () => {} }) {
   const body = document.body;
   const header = document.querySelector('.app-header');
   const userBox = document.getElementById('user-box');
@@ -286,7 +288,7 @@ export async function startSignedIn({ content, allow = () => true, onReady = () 
   const forbidden = el('main', { class: 'forbidden-page', id: 'forbidden', hidden: true },
     el('div', { class: 'card' },
       el('h2', { text: t('forbidden_page') }),
-      el('p', { text: t('forbidden_admin') }),
+      el('p', { text: forbiddenText }),
       el('a', { href: withLang('/'), text: t('map_page') })));
   ui.section.after(forbidden);
 
@@ -412,6 +414,3 @@ export async function startSignedIn({ content, allow = () => true, onReady = () 
   await enter(user);
   return user;
 }
-
-/** For pages whose own requests (tiles) fail with 401 outside api.js. */
-export { announceUnauthenticated };

@@ -1,0 +1,92 @@
+//! HTTP routes of hygiene dead spots: the register of a community (active, or with history) and
+//! one dead spot with the cases that made it.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::auth::extract::CurrentUser;
+use crate::auth::role::Role;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{Path, Query};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/dead-spots", get(dead_spots)).route("/api/v1/dead-spots/{id}", get(dead_spot))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeadSpotQuery {
+    community: Option<i64>,
+    /// Also the cleared ones.
+    #[serde(default)]
+    history: bool,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow)]
+struct DeadSpotRow {
+    id: i64,
+    community_id: i64,
+    lon: f64,
+    lat: f64,
+    case_count: i32,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+    cleared_at: Option<DateTime<Utc>>,
+    status: String,
+}
+
+const DEAD_SPOT_COLUMNS: &str = "select d.id, d.community_id, st_x(d.location) as lon, st_y(d.location) as lat,
+    cardinality(d.cases) as case_count, d.first_seen, d.last_seen, d.cleared_at,
+    case when d.cleared_at is null then 'active' else 'cleared' end as status from dead_spots d";
+
+/// Roles that read dead spots: all but planners, within their area.
+const READERS: &[Role] = &[Role::Admin, Role::Leader, Role::Inspector, Role::Handler];
+
+async fn dead_spots(State(state): State<AppState>, user: CurrentUser, Query(query): Query<DeadSpotQuery>) -> Result<Response, ApiError> {
+    let scope = user.area_for(READERS)?;
+    let rows: Vec<DeadSpotRow> = sqlx::query_as(&format!(
+        "{DEAD_SPOT_COLUMNS} where d.community_id = any($1) and ($2::bigint is null or d.community_id = $2)
+           and ($3 or d.cleared_at is null) order by d.last_seen desc limit 1000"
+    ))
+    .bind(scope)
+    .bind(query.community)
+    .bind(query.history)
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(axum::Json(json!({ "dead_spots": rows })).into_response())
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow)]
+struct DeadSpotCase {
+    id: i64,
+    number: String,
+    category: String,
+    status: String,
+    created_at: DateTime<Utc>,
+    closed_at: Option<DateTime<Utc>>,
+}
+
+/// A dead spot with its history: the cases that made it, oldest first.
+async fn dead_spot(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    let scope = user.area_for(READERS)?;
+    let spot: DeadSpotRow = sqlx::query_as(&format!("{DEAD_SPOT_COLUMNS} where d.id = $1 and d.community_id = any($2)"))
+        .bind(id)
+        .bind(scope)
+        .fetch_optional(&state.pool)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no dead spot {id} in your area")))?;
+    let cases: Vec<DeadSpotCase> = sqlx::query_as(
+        "select c.id, c.number, c.category, c.status, c.created_at, c.closed_at
+         from dead_spots d join cases c on c.id = any(d.cases) where d.id = $1 order by c.created_at",
+    )
+    .bind(id)
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(axum::Json(json!({ "dead_spot": spot, "cases": cases })).into_response())
+}

@@ -1,0 +1,214 @@
+//! Indicators and rankings from the database: the counts of `indicators` computed by one
+//! aggregate query per unit and period (the same definitions, checked against a case-by-case
+//! count in the tests), and monthly ranking snapshots.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::PgConnection;
+
+use super::indicators::{Context, Counts, Indicators, indicators};
+use super::ranking::{self, Entry, Weights};
+use crate::refusal::Refusal;
+
+/// The unit indicators are computed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    District(i64),
+    Community(i64),
+    Grid(i64),
+    Organisation(i64),
+}
+
+impl Unit {
+    /// The condition on the case aliased `c` (`$1` = the unit's id).
+    fn cases(self) -> &'static str {
+        match self {
+            Unit::District(_) => "c.district_id = $1",
+            Unit::Community(_) => "c.community_id = $1",
+            Unit::Grid(_) => "c.grid_id = $1",
+            Unit::Organisation(_) => "c.organisation_id = $1",
+        }
+    }
+
+    /// The condition on the building aliased `b`: the unit's ground (an organisation's is the
+    /// ground of the communities it serves cases in).
+    fn buildings(self) -> &'static str {
+        match self {
+            Unit::District(_) => "b.community_id in (select id from communities where district_id = $1)",
+            Unit::Community(_) => "b.community_id = $1",
+            Unit::Grid(_) => "exists (select 1 from grids g where g.id = $1 and st_covers(g.boundary, st_pointonsurface(b.footprint)))",
+            Unit::Organisation(_) => "b.community_id in (select distinct community_id from cases where organisation_id = $1)",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Unit::District(id) | Unit::Community(id) | Unit::Grid(id) | Unit::Organisation(id) => id,
+        }
+    }
+}
+
+/// A unit's indicators for [start, end).
+pub async fn unit_indicators(
+    db: &mut PgConnection,
+    unit: Unit,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Indicators, sqlx::Error> {
+    type Row = (i64, i64, i64, i64, i64, i64, i64, i64, f64);
+    let (filed, cancelled, due, closed, closed_on_time, open_overdue, reworked, backlogged, hours): Row = sqlx::query_as(&format!(
+        "select count(*) filter (where created and not cancelled),
+                count(*) filter (where created and cancelled),
+                count(*) filter (where due),
+                count(*) filter (where due and closed),
+                count(*) filter (where due and closed and c.handled_at <= c.deadline),
+                count(*) filter (where due and not closed),
+                count(*) filter (where due and c.rework_count > 0),
+                count(*) filter (where due and c.backlog_count > 0),
+                coalesce(sum(extract(epoch from c.closed_at - c.dispatched_at) / 3600.0)
+                         filter (where due and closed and c.dispatched_at is not null), 0)::float8
+         from cases c
+         cross join lateral (select c.status = 'cancelled' as cancelled,
+                                    c.created_at >= $2 and c.created_at < $3 as created,
+                                    c.status <> 'cancelled' and c.deadline >= $2 and c.deadline < $3 as due,
+                                    coalesce(c.closed_at < $3, false) as closed) f
+         where {} and ((c.created_at >= $2 and c.created_at < $3) or (c.deadline >= $2 and c.deadline < $3))",
+        unit.cases()
+    ))
+    .bind(unit.id())
+    .bind(start)
+    .bind(end)
+    .fetch_one(&mut *db)
+    .await?;
+    let (households, buildings, checked): (i64, i64, i64) = sqlx::query_as(&format!(
+        "select coalesce(sum(b.households), 0)::bigint, count(*),
+                count(*) filter (where exists (select 1 from patrol_buildings pb join patrols p on p.id = pb.patrol_id
+                                               where pb.building_id = b.id and p.started_at >= $2 and p.started_at < $3))
+         from buildings b where b.households > 0 and {}",
+        unit.buildings()
+    ))
+    .bind(unit.id())
+    .bind(start)
+    .bind(end)
+    .fetch_one(&mut *db)
+    .await?;
+    let dead_spots: i64 = sqlx::query_scalar(&format!(
+        "select count(*) from dead_spots d join cases c on c.id = d.id
+         where {} and d.first_seen < $2 and (d.cleared_at is null or d.cleared_at >= $2)",
+        unit.cases()
+    ))
+    .bind(unit.id())
+    .bind(end)
+    .fetch_one(&mut *db)
+    .await?;
+    let u = |v: i64| v.max(0) as u64;
+    let counts = Counts {
+        filed: u(filed),
+        cancelled: u(cancelled),
+        due: u(due),
+        closed: u(closed),
+        closed_on_time: u(closed_on_time),
+        open_overdue: u(open_overdue),
+        reworked: u(reworked),
+        backlogged: u(backlogged),
+        hours_to_close: hours,
+    };
+    let context = Context { households: u(households), dead_spots: u(dead_spots), buildings: u(buildings), buildings_checked: u(checked) };
+    Ok(indicators(counts, context))
+}
+
+/// The first instant of a day in China time.
+pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    (day.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::TimeDelta::hours(8)).and_utc()
+}
+
+/// The first instant of a month in China time, and of the next.
+pub fn month_bounds(month: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = month.with_day0(0).unwrap_or(month);
+    let next = start.checked_add_months(chrono::Months::new(1)).unwrap_or(start);
+    (day_start(start), day_start(next))
+}
+
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranking {
+    pub district_id: i64,
+    pub month: String,
+    /// Not yet a snapshot: the month is not over.
+    pub provisional: bool,
+    pub computed_at: DateTime<Utc>,
+    pub weights: Weights,
+    pub entries: Vec<Entry>,
+}
+
+/// Months back a ranking looks to count how long a community has been last.
+const STREAK_MONTHS: u32 = 3;
+
+/// The district's ranking for a month: the stored snapshot, or computed now (and stored when the
+/// month is over, so that later edits do not change a past month's ranking). The months before
+/// are ranked first when they have no snapshot yet, for the streaks of last places.
+pub async fn ranking(db: &mut PgConnection, district_id: i64, month: NaiveDate, weights: &Weights) -> Result<Ranking, Refusal> {
+    ranking_back(db, district_id, month, weights, STREAK_MONTHS).await
+}
+
+async fn ranking_back(
+    db: &mut PgConnection,
+    district_id: i64,
+    month: NaiveDate,
+    weights: &Weights,
+    back: u32,
+) -> Result<Ranking, Refusal> {
+    let month = month.with_day0(0).unwrap_or(month);
+    let stored: Option<(DateTime<Utc>, Value, Value)> =
+        sqlx::query_as("select computed_at, weights, entries from rankings where district_id = $1 and month = $2")
+            .bind(district_id)
+            .bind(month)
+            .fetch_optional(&mut *db)
+            .await?;
+    let label = month.format("%Y-%m").to_string();
+    if let Some((computed_at, stored_weights, entries)) = stored {
+        return Ok(Ranking {
+            district_id,
+            month: label,
+            provisional: false,
+            computed_at,
+            weights: serde_json::from_value(stored_weights).unwrap_or_default(),
+            entries: serde_json::from_value(entries).unwrap_or_default(),
+        });
+    }
+    let (start, end) = month_bounds(month);
+    let communities: Vec<(i64, String)> = sqlx::query_as("select id, name from communities where district_id = $1 order by id")
+        .bind(district_id)
+        .fetch_all(&mut *db)
+        .await?;
+    let mut scores = Vec::new();
+    for (id, name) in communities {
+        let indicators = unit_indicators(db, Unit::Community(id), start, end).await?;
+        if let Some(score) = ranking::score(&indicators, weights) {
+            scores.push((id, name, score));
+        }
+    }
+    let previous = match (back, month.checked_sub_months(chrono::Months::new(1))) {
+        (1.., Some(previous)) => Box::pin(ranking_back(db, district_id, previous, weights, back - 1)).await?.entries,
+        _ => Vec::new(),
+    };
+    let entries = ranking::rank(&scores, &previous);
+    let over = end <= Utc::now();
+    let computed_at = Utc::now();
+    if over {
+        sqlx::query(
+            "insert into rankings (district_id, month, computed_at, weights, entries) values ($1, $2, $3, $4, $5)
+             on conflict do nothing",
+        )
+        .bind(district_id)
+        .bind(month)
+        .bind(computed_at)
+        .bind(serde_json::to_value(weights).unwrap_or_default())
+        .bind(serde_json::to_value(&entries).unwrap_or_default())
+        .execute(&mut *db)
+        .await?;
+    }
+    Ok(Ranking { district_id, month: label, provisional: !over, computed_at, weights: *weights, entries })
+}

@@ -1,0 +1,47 @@
+//! HTTP routes of patrols: recording one, and the month's coverage with its blind spots.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::NewPatrol;
+use crate::auth::extract::CurrentUser;
+use crate::auth::role::Role;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::extract::{Json, Query};
+use crate::http::limit::Submitter;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/patrols", axum::routing::post(record))
+        .route("/api/v1/patrols/coverage", get(coverage))
+}
+
+async fn record(State(state): State<AppState>, Submitter(user): Submitter, Json(body): Json<NewPatrol>) -> Result<Response, ApiError> {
+    let scope = user.area_for(&[Role::Inspector, Role::Admin])?;
+    let mut tx = state.pool.begin().await?;
+    let (id, checked) = super::record(&mut tx, &body, scope, &user.actor()).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, axum::Json(json!({ "id": id, "buildings_checked": checked }))).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoverageQuery {
+    community: i64,
+    /// `YYYY-MM`; this month (China time) by default.
+    month: Option<String>,
+}
+
+async fn coverage(State(state): State<AppState>, user: CurrentUser, Query(query): Query<CoverageQuery>) -> Result<Response, ApiError> {
+    let scope = user.area_for(&[Role::Admin, Role::Leader, Role::Inspector, Role::Planner])?;
+    let month = query.month.unwrap_or_else(|| (Utc::now() + chrono::TimeDelta::hours(8)).format("%Y-%m").to_string());
+    let mut db = state.pool.acquire().await?;
+    Ok(axum::Json(super::coverage(&mut db, query.community, &month, scope).await?).into_response())
+}
