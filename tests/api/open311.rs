@@ -78,6 +78,13 @@ fn ids(feed: &Value) -> Vec<i64> {
     feed.as_array().map(|a| a.iter().filter_map(|r| r["service_request_id"].as_i64()).collect()).unwrap_or_default()
 }
 
+/// The ids in the signed-in handler's queue.
+async fn queue(app: &App) -> Vec<i64> {
+    let (status, list) = app.json("/api/v1/cases?queue=true").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    list["cases"].as_array().map(|l| l.iter().filter_map(|c| c["id"].as_i64()).collect()).unwrap_or_default()
+}
+
 async fn count_cases(app: &App) -> i64 {
     sqlx::query_scalar("select count(*) from cases").fetch_one(&app.pool).await.expect("counts")
 }
@@ -166,13 +173,29 @@ async fn a_request_filed_with_a_key_is_followed_in_the_feed_until_it_is_closed()
     assert!((listed["lat"].as_f64().unwrap_or_default() - point.1).abs() < 1e-9, "{listed}");
     assert!(listed["requested_datetime"].as_str().is_some_and(|t| t.ends_with("+08:00") && t.len() == 25), "{listed}");
 
-    // The sub-district's administrator takes it through the closed loop in the cases API.
-    app.sign_in("admin1").await;
-    for action in ["register", "dispatch"] {
-        let (status, body) = step(&app, id, json!({ "action": action })).await;
-        assert_eq!(status, StatusCode::OK, "{action}: {body}");
-    }
-    let picture = photo(&app, "admin1").await;
+    // The sub-district office finds it in its queue, registers and dispatches it: routed by its
+    // category like any finding, it leaves the office's sight for the committee's queue.
+    app.sign_in("office1").await;
+    assert_eq!(queue(&app).await, [id], "waiting for the office");
+    let (status, body) = step(&app, id, json!({ "action": "register" })).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("registered")), "{body}");
+    let (status, body) = step(&app, id, json!({ "action": "dispatch" })).await;
+    assert_eq!((status, &body["visible"]), (StatusCode::OK, &json!(false)), "routed to the committee: {body}");
+    assert_eq!(queue(&app).await, Vec::<i64>::new());
+    let routed: (Option<i64>, String) = sqlx::query_as("select organisation_id, status from cases where id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .expect("the case");
+    assert_eq!(routed, (Some(committee), "dispatched".to_owned()));
+
+    // The committee handles it; the administrator verifies and closes it; the committee tells the
+    // resident.
+    app.sign_in("handler1").await;
+    assert_eq!(queue(&app).await, [id], "in the routed organisation's queue");
+    let (status, body) = step(&app, id, json!({ "action": "start" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let picture = photo(&app, "handler1").await;
     let (status, body) = step(&app, id, json!({ "action": "report", "note": "已清理", "photos": [picture] })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, still_open) = app.json(&format!("/open311/v2/requests/{id}.json")).await;
@@ -181,10 +204,12 @@ async fn a_request_filed_with_a_key_is_followed_in_the_feed_until_it_is_closed()
         (Some("open"), None),
         "handled is still open"
     );
+    app.sign_in("admin1").await;
     for action in ["verify", "close"] {
         let (status, body) = step(&app, id, json!({ "action": action })).await;
         assert_eq!(status, StatusCode::OK, "{action}: {body}");
     }
+    app.sign_in("handler1").await;
     let (status, body) = step(&app, id, json!({ "action": "feedback", "note": "已电话告知居民：垃圾已清运" })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
@@ -277,8 +302,14 @@ async fn bad_keys_points_and_services_are_refused_in_georeport_shape() {
     }
     assert_eq!(count_cases(&app).await, 0, "nothing refused is filed");
 
-    let answer = post_form(&app, &noise(&key, &here), None).await;
-    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    // A JSON object is taken as well as a form, numbers as numbers.
+    let (status, body) = app
+        .send(
+            Request::post("/open311/v2/requests.json").header("content-type", "application/json"),
+            json!({ "api_key": key, "service_code": "order.noise", "lat": POINT.1, "long": POINT.0 }).to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&body));
     let mut tx = app.pool.begin().await.expect("begins");
     keys::revoke(&mut tx, "随手拍", &Actor::command_line()).await.expect("revokes");
     tx.commit().await.expect("commits");
