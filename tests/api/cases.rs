@@ -178,6 +178,33 @@ async fn returned_cases_are_routed_again_and_the_office_is_the_last_owner() {
 }
 
 #[tokio::test]
+async fn residents_reports_wait_in_the_office_queue_until_dispatched() {
+    let Setup { mut app, point, .. } = setup().await;
+    let report = |description: &str| json!({ "lon": point.0, "lat": point.1, "category": "order.noise", "source": "resident", "description": description });
+    let (_, first) = app.post_json("/api/v1/cases", &report("楼上装修")).await;
+    let (_, second) = app.post_json("/api/v1/cases", &report("广场舞")).await;
+    let (first, second) = (first["id"].as_i64().expect("an id"), second["id"].as_i64().expect("an id"));
+    let (_, finding) = app.post_json("/api/v1/cases", &filing(point, "order.noise")).await;
+    assert_eq!(finding["status"], "dispatched", "an inspector's finding goes to the unit at once");
+    let queue = |list: &Value| list["cases"].as_array().map(|l| l.iter().filter_map(|c| c["id"].as_i64()).collect::<Vec<_>>()).unwrap_or_default();
+
+    app.sign_in("handler1").await;
+    let (_, list) = app.json("/api/v1/cases?sort=created").await;
+    assert!(!queue(&list).contains(&first), "nobody's report but the office's until dispatched: {list}");
+    app.sign_in("office1").await;
+    let (_, list) = app.json("/api/v1/cases?queue=true&sort=created").await;
+    assert_eq!(queue(&list), [first, second], "the office's queue holds the reports, not the finding");
+    let (status, cancelled) = step(&app, second, json!({ "action": "cancel", "note": "重复反映" })).await;
+    assert_eq!((status, cancelled["status"].as_str()), (StatusCode::OK, Some("cancelled")), "the office keeps sight of what it cancelled: {cancelled}");
+    let (_, registered) = step(&app, first, json!({ "action": "register" })).await;
+    let (_, dispatched) = step(&app, first, json!({ "action": "dispatch" })).await;
+    assert_eq!((registered["status"].as_str(), dispatched["visible"].as_bool()), (Some("registered"), Some(false)), "{dispatched}");
+    app.sign_in("handler1").await;
+    let (_, list) = app.json("/api/v1/cases?queue=true").await;
+    assert!(queue(&list).contains(&first), "dispatched to the committee: {list}");
+}
+
+#[tokio::test]
 async fn filings_place_the_pin_refuse_bad_ones_and_offer_nearby_cases() {
     let Setup { mut app, community, building, point, .. } = setup().await;
     let (gcj_lon, gcj_lat) = Crs::Gcj02.from_wgs84(point.0, point.1);
