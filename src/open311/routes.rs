@@ -36,6 +36,13 @@ pub fn routes() -> Router<AppState> {
         .route("/open311/v2/requests.json", get(requests).post(create))
         .route("/open311/v2/requests/{file}", get(request))
         .route("/open311/{*rest}", any(unknown))
+        // Applied to the routes above only: a GeoReport client reads every refusal as JSON.
+        .method_not_allowed_fallback(|| async {
+            Open311Error::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "services are read with GET; requests.json also takes POST",
+            )
+        })
 }
 
 /// GeoReport's error answer: `[{"code": status, "description"}]`.

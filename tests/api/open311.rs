@@ -300,6 +300,10 @@ async fn bad_keys_points_and_services_are_refused_in_georeport_shape() {
         assert!(status == StatusCode::BAD_REQUEST || status == StatusCode::FORBIDDEN, "{query}: {status}");
         georeport_error(status, &body);
     }
+    let (status, body) = app.send(Request::post("/open311/v2/services.json"), String::new()).await;
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    georeport_error(StatusCode::METHOD_NOT_ALLOWED, &body);
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(count_cases(&app).await, 0, "nothing refused is filed");
 
     // A JSON object is taken as well as a form, numbers as numbers.
