@@ -7,13 +7,15 @@ use axum::extract::State;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::FromRow;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::extract::CurrentUser;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
+use crate::http::openapi::ReadErrors;
 
 const MAX_PAGE: i64 = 500;
 
@@ -21,16 +23,22 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/audit", get(list))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
+    /// An action (`session.login`) or its first part (`session` matches `session.*`).
     action: Option<String>,
+    /// The user name of whoever did it.
     actor: Option<String>,
     /// RFC 3339 time or a date (midnight UTC), inclusive.
     from: Option<String>,
     /// RFC 3339 time or a date (midnight UTC), exclusive.
     to: Option<String>,
+    /// Most entries to answer (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// `at` (oldest first) or `-at` (newest first, the default).
+    #[param(pattern = "^-?at$")]
     sort: Option<String>,
 }
 
@@ -47,7 +55,9 @@ fn parse_time(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
         })
 }
 
-#[derive(Debug, Serialize, FromRow)]
+/// One audit entry.
+#[derive(Debug, Serialize, FromRow, ToSchema)]
+#[schema(as = AuditEntry)]
 struct Entry {
     id: i64,
     at: DateTime<Utc>,
@@ -56,15 +66,30 @@ struct Entry {
     action: String,
     object_type: Option<String>,
     object_id: Option<String>,
+    /// Before/after summary of a change, or the details of a security event.
     summary: Value,
     client: Option<String>,
 }
 
+#[derive(Debug, Serialize, ToSchema)]
+struct AuditPage {
+    entries: Vec<Entry>,
+}
+
+/// Administrators: the entries of their area and those of no area.
+#[utoipa::path(
+    get, path = "/api/v1/audit", tag = "audit", operation_id = "audit_log", security(("bearer" = []), ("session_cookie" = [])),
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "The entries, newest first unless `sort=at`", body = AuditPage),
+        ReadErrors,
+    )
+)]
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(query): Query<AuditQuery>,
-) -> Result<axum::Json<Value>, ApiError> {
+) -> Result<axum::Json<AuditPage>, ApiError> {
     user.require_admin()?;
     let order = match query.sort.as_deref() {
         None | Some("-at") => "desc",
@@ -93,5 +118,5 @@ async fn list(
     .bind(&user.communities[..])
     .fetch_all(&state.pool)
     .await?;
-    Ok(axum::Json(json!({ "entries": entries })))
+    Ok(axum::Json(AuditPage { entries }))
 }

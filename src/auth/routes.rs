@@ -12,19 +12,25 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
-use chrono::Utc;
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::accounts::{self, AccountError, NewUser};
 use super::extract::{CurrentUser, SESSION_COOKIE, client_address};
 use super::role::{AreaSpec, Role};
+use super::store::{AreaError, User};
 use super::{password, store, token};
 use crate::audit::{self, Actor, Event};
 use crate::http::AppState;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ApiErrorBody};
 use crate::http::extract::{Json, Path};
 use crate::http::limit::Submitter;
+use crate::http::openapi::{
+    BadRequest, ChangeErrors, NotFound, PayloadTooLarge, RateLimited, ReadErrors, Unauthenticated, Unprocessable,
+    UnsupportedMediaType,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -54,7 +60,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
 }
 
 /// The body of `POST /api/v1/session`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct Login {
     pub username: String,
     pub password: String,
@@ -67,10 +73,46 @@ impl Login {
     }
 }
 
+/// A new session: its bearer token (also set as the `wangge_session` cookie) and its user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionStarted {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+/// One account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserBody {
+    pub user: User,
+}
+
+/// The accounts an administrator manages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub users: Vec<User>,
+}
+
 fn invalid_credentials() -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong user name or password")
 }
 
+/// Signs in: answers a bearer token and sets the session cookie.
+#[utoipa::path(
+    post, path = "/api/v1/session", tag = "session", security(()),
+    request_body = Login,
+    responses(
+        (status = 200, description = "Signed in", body = SessionStarted,
+            headers(("set-cookie" = String, description = "The `wangge_session` cookie (HttpOnly, SameSite=Strict)"))),
+        (status = 400, response = BadRequest),
+        (status = 401, description = "`invalid_credentials`: wrong user name or password", body = ApiErrorBody),
+        (status = 403, description = "`account_locked` (`details.until`) or `account_disabled`", body = ApiErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    )
+)]
 async fn login(
     State(state): State<AppState>,
     Client(client): Client,
@@ -136,10 +178,7 @@ async fn login(
     tx.commit().await?;
     let profile = store::user(&state.pool, user.id).await?.ok_or_else(|| ApiError::internal("the user vanished"))?;
     let cookie = session_cookie(&token, state.sessions.hours * 3600, state.sessions.secure_cookie);
-    Ok((
-        [(header::SET_COOKIE, cookie)],
-        axum::Json(json!({ "token": token, "expires_at": expires_at, "user": profile })),
-    )
+    Ok(([(header::SET_COOKIE, cookie)], axum::Json(SessionStarted { token, expires_at, user: profile }))
         .into_response())
 }
 
@@ -154,11 +193,24 @@ fn session_cookie(value: &str, max_age_seconds: i32, secure: bool) -> String {
         .to_string()
 }
 
-async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    let profile = store::user(&state.pool, user.id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
-    Ok(axum::Json(json!({ "user": profile })))
+/// The signed-in user, with role and areas.
+#[utoipa::path(
+    get, path = "/api/v1/session", tag = "session", security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The signed-in user", body = UserBody), (status = 401, response = Unauthenticated))
+)]
+async fn me(State(state): State<AppState>, user: CurrentUser) -> Result<axum::Json<UserBody>, ApiError> {
+    let profile = store::user(&state.pool, user.id).await?.ok_or_else(no_such_user)?;
+    Ok(axum::Json(UserBody { user: profile }))
 }
 
+/// Signs out: ends this session and clears the cookie.
+#[utoipa::path(
+    delete, path = "/api/v1/session", tag = "session", security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 204, description = "Signed out", headers(("set-cookie" = String, description = "Clears the session cookie"))),
+        ReadErrors,
+    )
+)]
 async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, ApiError> {
     let mut tx = state.pool.begin().await?;
     store::delete_session(&mut *tx, &user.token_hash).await?;
@@ -168,12 +220,27 @@ async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Resp
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct PasswordChange {
     current_password: String,
     new_password: String,
 }
 
+/// Changes the signed-in user's password; their other sessions end.
+#[utoipa::path(
+    post, path = "/api/v1/session/password", tag = "session", security(("bearer" = []), ("session_cookie" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "`invalid_credentials`: the current password is wrong", body = ApiErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    )
+)]
 async fn change_password(
     State(state): State<AppState>,
     Submitter(user): Submitter,
@@ -198,15 +265,20 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_users(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> Result<axum::Json<serde_json::Value>, ApiError> {
+/// Administrators: the accounts within their area.
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "users", security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The accounts", body = UserList),
+        ReadErrors,
+    )
+)]
+async fn list_users(State(state): State<AppState>, user: CurrentUser) -> Result<axum::Json<UserList>, ApiError> {
     user.require_admin()?;
-    Ok(axum::Json(json!({ "users": store::users_within(&state.pool, &user.communities).await? })))
+    Ok(axum::Json(UserList { users: store::users_within(&state.pool, &user.communities).await? }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 struct CreateUser {
     username: String,
     role: Role,
@@ -216,6 +288,22 @@ struct CreateUser {
     areas: Vec<String>,
 }
 
+/// Administrators: creates an account within their area.
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "users", security(("bearer" = []), ("session_cookie" = [])),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "Created", body = UserBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "Not an administrator, or an area outside their own", body = ApiErrorBody),
+        (status = 409, description = "`username_taken`", body = ApiErrorBody),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    )
+)]
 async fn create_user(
     State(state): State<AppState>,
     Submitter(user): Submitter,
@@ -234,6 +322,7 @@ async fn create_user(
         accounts::create(&mut tx, &new, &user.actor(), Some(&user.communities)).await.map_err(|error| match error {
             AccountError::Username => ApiError::invalid("username", error.to_string()),
             AccountError::Password(rule) => ApiError::invalid("password", rule.to_string()),
+            AccountError::Area(AreaError::Database(e)) => e.into(),
             AccountError::Area(e) => ApiError::invalid("areas", e.to_string()),
             AccountError::Taken(_) => ApiError::new(StatusCode::CONFLICT, "username_taken", error.to_string())
                 .with_details(json!({ "field": "username" })),
@@ -242,12 +331,12 @@ async fn create_user(
             AccountError::Database(e) => e.into(),
         })?;
     tx.commit().await?;
-    let profile = store::user(&state.pool, id).await?;
-    Ok((StatusCode::CREATED, axum::Json(json!({ "user": profile }))).into_response())
+    let profile = store::user(&state.pool, id).await?.ok_or_else(no_such_user)?;
+    Ok((StatusCode::CREATED, axum::Json(UserBody { user: profile })).into_response())
 }
 
 /// `PATCH /api/v1/users/{id}`: what an administrator may change of an account.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UserChange {
     disabled: bool,
@@ -257,14 +346,30 @@ fn no_such_user() -> ApiError {
     ApiError::not_found("no such user")
 }
 
-/// Disables or enables an account within the administrator's area. Disabling ends the user's
+/// Administrators: disables or enables an account within their area. Disabling ends the user's
 /// sessions and refuses their sign-ins; asking for the state the account is in changes nothing.
+#[utoipa::path(
+    patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = []), ("session_cookie" = [])),
+    params(("id" = i64, Path, description = "The user's id")),
+    request_body = UserChange,
+    responses(
+        (status = 200, description = "The account as it is now", body = UserBody),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, description = "Not an administrator, or disabling their own account", body = ApiErrorBody),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = 415, response = UnsupportedMediaType),
+        (status = 422, response = Unprocessable),
+        (status = 429, response = RateLimited),
+    )
+)]
 async fn update_user(
     State(state): State<AppState>,
     Submitter(admin): Submitter,
     Path(id): Path<i64>,
     Json(change): Json<UserChange>,
-) -> Result<axum::Json<serde_json::Value>, ApiError> {
+) -> Result<axum::Json<UserBody>, ApiError> {
     admin.require_admin()?;
     let mut tx = state.pool.begin().await?;
     let before = store::managed_user(&mut tx, id, &admin.communities).await?.ok_or_else(no_such_user)?;
@@ -284,15 +389,23 @@ async fn update_user(
     }
     tx.commit().await?;
     let profile = store::user(&state.pool, id).await?.ok_or_else(no_such_user)?;
-    Ok(axum::Json(json!({ "user": profile })))
+    Ok(axum::Json(UserBody { user: profile }))
 }
 
-/// Clears an account's failed sign-ins and lock, within the administrator's area.
+/// Administrators: clears an account's failed sign-ins and lock, within their area.
+#[utoipa::path(
+    post, path = "/api/v1/users/{id}/unlock", tag = "users", security(("bearer" = []), ("session_cookie" = [])),
+    params(("id" = i64, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The account as it is now", body = UserBody),
+        ChangeErrors,
+    )
+)]
 async fn unlock_user(
     State(state): State<AppState>,
     Submitter(admin): Submitter,
     Path(id): Path<i64>,
-) -> Result<axum::Json<serde_json::Value>, ApiError> {
+) -> Result<axum::Json<UserBody>, ApiError> {
     admin.require_admin()?;
     let mut tx = state.pool.begin().await?;
     let before = store::managed_user(&mut tx, id, &admin.communities).await?.ok_or_else(no_such_user)?;
@@ -307,5 +420,5 @@ async fn unlock_user(
     }
     tx.commit().await?;
     let profile = store::user(&state.pool, id).await?.ok_or_else(no_such_user)?;
-    Ok(axum::Json(json!({ "user": profile })))
+    Ok(axum::Json(UserBody { user: profile }))
 }

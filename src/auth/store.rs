@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{FromRow, PgConnection, PgExecutor};
+use utoipa::ToSchema;
 
 use super::role::{AreaSpec, Role};
 
@@ -10,11 +11,12 @@ use super::role::{AreaSpec, Role};
 pub const LOCK_AFTER_FAILURES: i32 = 5;
 pub const LOCK_MINUTES: i32 = 15;
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
 pub struct User {
     pub id: i64,
     pub username: String,
     #[sqlx(try_from = "String")]
+    #[schema(value_type = Role)]
     pub role: RoleColumn,
     pub disabled: bool,
     pub locked_until: Option<DateTime<Utc>>,
@@ -36,8 +38,9 @@ impl TryFrom<String> for RoleColumn {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct Area {
+    /// `district` or `community`.
     pub kind: String,
     pub id: i64,
     pub name: String,

@@ -26,7 +26,7 @@ use crate::units::routing::{self, Place};
 /// Longest note on a step, in characters.
 pub const MAX_NOTE_CHARS: usize = 2000;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub action: Action,
@@ -41,7 +41,7 @@ pub struct Step {
 }
 
 /// How the viewer stands to a case, which decides the steps they may take.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Standing {
     pub admin: bool,
     /// A handler of the case's sub-district office.

@@ -7,19 +7,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::auth::extract::CurrentUser;
 use crate::auth::role::Role;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::{Path, Query};
+use crate::http::openapi::ReadErrors;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/dead-spots", get(dead_spots)).route("/api/v1/dead-spots/{id}", get(dead_spot))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct DeadSpotQuery {
     community: Option<i64>,
@@ -28,7 +29,7 @@ struct DeadSpotQuery {
     history: bool,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 struct DeadSpotRow {
     id: i64,
     community_id: i64,
@@ -41,6 +42,17 @@ struct DeadSpotRow {
     status: String,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+struct DeadSpots {
+    dead_spots: Vec<DeadSpotRow>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct DeadSpotDetail {
+    dead_spot: DeadSpotRow,
+    cases: Vec<DeadSpotCase>,
+}
+
 const DEAD_SPOT_COLUMNS: &str = "select d.id, d.community_id, st_x(d.location) as lon, st_y(d.location) as lat,
     cardinality(d.cases) as case_count, d.first_seen, d.last_seen, d.cleared_at,
     case when d.cleared_at is null then 'active' else 'cleared' end as status from dead_spots d";
@@ -48,6 +60,15 @@ const DEAD_SPOT_COLUMNS: &str = "select d.id, d.community_id, st_x(d.location) a
 /// Roles that read dead spots: all but planners, within their area.
 const READERS: &[Role] = &[Role::Admin, Role::Leader, Role::Inspector, Role::Handler];
 
+/// Hygiene dead spots in the user's area: active ones, or all with `history`.
+#[utoipa::path(
+    get, path = "/api/v1/dead-spots", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    params(DeadSpotQuery),
+    responses(
+        (status = 200, description = "Dead spots, latest first", body = DeadSpots),
+        ReadErrors,
+    )
+)]
 async fn dead_spots(State(state): State<AppState>, user: CurrentUser, Query(query): Query<DeadSpotQuery>) -> Result<Response, ApiError> {
     let scope = user.area_for(READERS)?;
     let rows: Vec<DeadSpotRow> = sqlx::query_as(&format!(
@@ -59,10 +80,10 @@ async fn dead_spots(State(state): State<AppState>, user: CurrentUser, Query(quer
     .bind(query.history)
     .fetch_all(&state.pool)
     .await?;
-    Ok(axum::Json(json!({ "dead_spots": rows })).into_response())
+    Ok(axum::Json(DeadSpots { dead_spots: rows }).into_response())
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 struct DeadSpotCase {
     id: i64,
     number: String,
@@ -73,6 +94,14 @@ struct DeadSpotCase {
 }
 
 /// A dead spot with its history: the cases that made it, oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/dead-spots/{id}", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    params(("id" = i64, Path, description = "The dead spot's id")),
+    responses(
+        (status = 200, description = "The dead spot and its cases", body = DeadSpotDetail),
+        ReadErrors,
+    )
+)]
 async fn dead_spot(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let scope = user.area_for(READERS)?;
     let spot: DeadSpotRow = sqlx::query_as(&format!("{DEAD_SPOT_COLUMNS} where d.id = $1 and d.community_id = any($2)"))
@@ -88,5 +117,5 @@ async fn dead_spot(State(state): State<AppState>, user: CurrentUser, Path(id): P
     .bind(id)
     .fetch_all(&state.pool)
     .await?;
-    Ok(axum::Json(json!({ "dead_spot": spot, "cases": cases })).into_response())
+    Ok(axum::Json(DeadSpotDetail { dead_spot: spot, cases }).into_response())
 }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 use super::access::Viewer;
 use super::act::{self, Step};
@@ -25,6 +26,7 @@ use crate::places::routes::wgs84_point;
 use crate::refusal::Refusal;
 use crate::spatial::datum::Crs;
 use crate::units::categories;
+use crate::http::openapi::{ChangeErrors, ReadErrors};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -39,18 +41,35 @@ pub fn routes() -> Router<AppState> {
 /// Roles that file cases from the map: inspectors, and administrators (hotline calls).
 const FILERS: &[Role] = &[Role::Inspector, Role::Admin];
 
+#[derive(Serialize, ToSchema)]
+struct Settings {
+    /// Above this reported GPS accuracy (m) the page warns, and snaps only within it.
+    accuracy_limit_m: f64,
+    duplicate_radius_m: f64,
+    max_photos: usize,
+    max_description_chars: usize,
+}
+
+/// What the filing page needs to know: the GPS accuracy limit, the duplicate radius, photo and description limits.
+#[utoipa::path(
+    get, path = "/api/v1/cases/settings", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The settings", body = Settings),
+        ReadErrors,
+    )
+)]
 async fn settings(State(state): State<AppState>, _user: CurrentUser) -> Response {
-    axum::Json(json!({
-        "accuracy_limit_m": state.cases.accuracy_limit_m,
-        "duplicate_radius_m": DUPLICATE_RADIUS_M,
-        "max_photos": MAX_PHOTOS,
-        "max_description_chars": submit::MAX_DESCRIPTION_CHARS,
-    }))
+    axum::Json(Settings {
+        accuracy_limit_m: state.cases.accuracy_limit_m,
+        duplicate_radius_m: DUPLICATE_RADIUS_M,
+        max_photos: MAX_PHOTOS,
+        max_description_chars: submit::MAX_DESCRIPTION_CHARS,
+    })
     .into_response()
 }
 
 /// The answer to a filing: the case and what the page should tell the inspector.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Filed {
     #[serde(flatten)]
     case: Case,
@@ -58,6 +77,16 @@ struct Filed {
     warnings: Vec<&'static str>,
 }
 
+/// Files a case at a point (WGS84, GCJ-02 or BD-09): snapped, routed, dispatched with a deadline.
+#[utoipa::path(
+    post, path = "/api/v1/cases", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "A key of the client's choosing: the same key and body answer the original case again (with `idempotent-replay: true`), the same key with another body 422")),
+    request_body = NewCase,
+    responses(
+        (status = 201, description = "Filed, routed and dispatched", body = Filed),
+        ChangeErrors,
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Submitter(user): Submitter,
@@ -88,6 +117,20 @@ async fn create(
     Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
 
+#[derive(Serialize, ToSchema)]
+struct Cases {
+    cases: Vec<Case>,
+}
+
+/// Cases and queues (`queue`, `overdue`, `due_today`, `sort`).
+#[utoipa::path(
+    get, path = "/api/v1/cases", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    params(Filter),
+    responses(
+        (status = 200, description = "The cases the user sees", body = Cases),
+        ReadErrors,
+    )
+)]
 async fn list(State(state): State<AppState>, user: CurrentUser, Query(filter): Query<Filter>) -> Result<Response, ApiError> {
     let order = store::order_by(filter.sort.as_deref())
         .ok_or_else(|| ApiError::invalid("sort", "sort is deadline, created or -created"))?;
@@ -96,16 +139,35 @@ async fn list(State(state): State<AppState>, user: CurrentUser, Query(filter): Q
     }
     let mut db = state.pool.acquire().await?;
     let cases = store::list(&mut db, &filter, &Viewer::from(&user), order).await?;
-    Ok(axum::Json(json!({ "cases": cases })).into_response())
+    Ok(axum::Json(Cases { cases }).into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct PhotoLink {
     id: i64,
     url: String,
     thumbnail_url: String,
 }
 
+/// A case as its page shows it.
+#[derive(Serialize, ToSchema)]
+struct CaseDetail {
+    case: Case,
+    events: Vec<store::CaseEvent>,
+    photos: Vec<PhotoLink>,
+    /// The steps the user may take now.
+    allowed: Vec<super::workflow::Action>,
+}
+
+/// A case with its timeline, photos and the steps the user may take.
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    params(("id" = i64, Path, description = "The case's id")),
+    responses(
+        (status = 200, description = "The case", body = CaseDetail),
+        ReadErrors,
+    )
+)]
 async fn one(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let viewer = Viewer::from(&user);
     let mut db = state.pool.acquire().await?;
@@ -125,9 +187,28 @@ async fn one(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i6
         .collect();
     let standing = act::standing(&mut db, &case, &viewer).await?;
     let allowed = act::allowed(&case, standing);
-    Ok(axum::Json(json!({ "case": case, "events": events, "photos": photos, "allowed": allowed })).into_response())
+    Ok(axum::Json(CaseDetail { case, events, photos, allowed }).into_response())
 }
 
+/// The case after a step, or, when the step took it out of the user's sight (returned, handed
+/// to another unit), a note saying so.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+enum StepAnswer {
+    Case(Case),
+    Left { id: i64, visible: bool, message: &'static str },
+}
+
+/// A workflow step (409 `illegal_transition` names the allowed ones).
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    params(("id" = i64, Path, description = "The case's id")),
+    request_body = Step,
+    responses(
+        (status = 200, description = "The case after the step, or a note that it left the user's queue", body = StepAnswer),
+        ChangeErrors,
+    )
+)]
 async fn step(
     State(state): State<AppState>,
     Submitter(user): Submitter,
@@ -137,13 +218,15 @@ async fn step(
     let mut tx = state.pool.begin().await?;
     let case = act::act(&mut tx, id, &body, &Viewer::from(&user), &user.actor(), &state.cases).await?;
     tx.commit().await?;
-    Ok(match case {
-        Some(case) => axum::Json(case).into_response(),
-        None => axum::Json(json!({ "id": id, "visible": false, "message": "the case has left your queue" })).into_response(),
-    })
+    let answer = match case {
+        Some(case) => StepAnswer::Case(case),
+        None => StepAnswer::Left { id, visible: false, message: "the case has left your queue" },
+    };
+    Ok(axum::Json(answer).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct NearbyQuery {
     lon: f64,
@@ -153,7 +236,7 @@ struct NearbyQuery {
     category: String,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 struct NearbyCase {
     id: i64,
     number: String,
@@ -164,8 +247,22 @@ struct NearbyCase {
     description: String,
 }
 
+#[derive(Serialize, ToSchema)]
+struct Nearby {
+    radius_m: f64,
+    cases: Vec<NearbyCase>,
+}
+
 /// Open cases of the same category within 50 m, in the user's area, nearest first: offered to
 /// an inspector before filing, to add to instead. Private categories are left out.
+#[utoipa::path(
+    get, path = "/api/v1/cases/nearby", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    params(NearbyQuery),
+    responses(
+        (status = 200, description = "Open cases nearby, nearest first", body = Nearby),
+        ReadErrors,
+    )
+)]
 async fn nearby(State(state): State<AppState>, user: CurrentUser, Query(query): Query<NearbyQuery>) -> Result<Response, ApiError> {
     user.area_for(FILERS)?;
     let (lon, lat) = wgs84_point(query.lon, query.lat, query.crs)?;
@@ -192,10 +289,10 @@ async fn nearby(State(state): State<AppState>, user: CurrentUser, Query(query): 
         .fetch_all(&mut *db)
         .await?
     };
-    Ok(axum::Json(json!({ "radius_m": DUPLICATE_RADIUS_M, "cases": cases })).into_response())
+    Ok(axum::Json(Nearby { radius_m: DUPLICATE_RADIUS_M, cases }).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Addition {
     note: String,
@@ -204,6 +301,15 @@ struct Addition {
 }
 
 /// Adds an inspector's finding to an open case near it instead of filing a duplicate.
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/additions", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    params(("id" = i64, Path, description = "The case's id")),
+    request_body = Addition,
+    responses(
+        (status = 201, description = "The case with the addition", body = Case),
+        ChangeErrors,
+    )
+)]
 async fn add(
     State(state): State<AppState>,
     Submitter(user): Submitter,

@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 use super::access::{Viewer, awaiting_office, team, visible};
 use super::workflow::Status;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Case {
     pub id: i64,
     pub number: String,
@@ -114,7 +114,8 @@ pub async fn get(db: &mut PgConnection, id: i64, viewer: &Viewer, lock: bool) ->
 }
 
 /// Which cases to list.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
     pub status: Option<String>,
@@ -139,10 +140,12 @@ pub struct Filter {
 
 pub const MAX_PAGE: i64 = 500;
 
-/// The order a sort name stands for; only these (never the request's text) reach the SQL.
+/// The order a sort name stands for; only these (never the request's text) reach the SQL. By
+/// deadline, cases past the unit's hands (handled, verified, closed, cancelled) come after those
+/// still to be done: their deadlines are history, and would otherwise head a handler's queue.
 pub fn order_by(sort: Option<&str>) -> Option<&'static str> {
     match sort.unwrap_or("deadline") {
-        "deadline" => Some("overdue desc, c.deadline asc nulls last, c.id"),
+        "deadline" => Some("overdue desc, c.status in ('handled', 'verified', 'closed', 'cancelled'), c.deadline asc nulls last, c.id"),
         "created" => Some("c.created_at, c.id"),
         "-created" => Some("c.created_at desc, c.id desc"),
         _ => None,
@@ -180,7 +183,7 @@ pub async fn list(db: &mut PgConnection, filter: &Filter, viewer: &Viewer, order
         .await
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct CaseEvent {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -189,6 +192,7 @@ pub struct CaseEvent {
     pub from_status: Option<String>,
     pub to_status: String,
     pub note: Option<String>,
+    #[schema(value_type = Object)]
     pub details: Value,
     pub photos: Vec<i64>,
 }

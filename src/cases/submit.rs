@@ -30,7 +30,7 @@ pub const SNAP_RANGE_M: (f64, f64) = (10.0, 100.0);
 /// Radius within which open cases of the same category are offered before filing a new one.
 pub const DUPLICATE_RADIUS_M: f64 = 50.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Inspector,
@@ -56,7 +56,7 @@ impl Source {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCase {
     pub lon: f64,

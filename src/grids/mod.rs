@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod codes;
+pub mod geojson;
 pub mod partition;
 pub mod plans;
 pub mod routes;

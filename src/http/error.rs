@@ -3,10 +3,12 @@
 //! returned. Extractor rejections (bad JSON, bad query strings, oversized bodies) use it too.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection, StringRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -54,9 +56,28 @@ impl ApiError {
     }
 }
 
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    pub error: ErrorObject,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorObject {
+    /// Stable, machine-readable: `invalid_parameter`, `unauthenticated`, `not_found`, …
+    pub code: &'static str,
+    /// What is wrong, for a person.
+    pub message: String,
+    /// More about it when there is more: `field` names a bad parameter, `retry_after` the seconds
+    /// to wait, `violations` a plan's, …
+    #[schema(required = true)]
+    pub details: Option<Value>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message, "details": self.details } });
+        let body =
+            ApiErrorBody { error: ErrorObject { code: self.code, message: self.message, details: self.details } };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
@@ -65,9 +86,18 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// SQLSTATEs of text PostgreSQL cannot store: U+0000 in a text value (22021) or in JSON (22P05).
+/// No check before the query catches every string a request can carry, so these are the client's.
+const UNSTORABLE_TEXT: [&str; 2] = ["22021", "22P05"];
+
 impl From<sqlx::Error> for ApiError {
     fn from(error: sqlx::Error) -> Self {
-        ApiError::internal(error)
+        match &error {
+            sqlx::Error::Database(db) if db.code().is_some_and(|code| UNSTORABLE_TEXT.contains(&code.as_ref())) => {
+                ApiError::bad_request("invalid_text", "text in the request holds the NUL character (U+0000)")
+            }
+            _ => ApiError::internal(error),
+        }
     }
 }
 
@@ -82,6 +112,15 @@ impl From<JsonRejection> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         ApiError::bad_request("invalid_parameter", rejection.body_text())
+    }
+}
+
+/// A text body (an equivalency CSV) that is not UTF-8 (400) or too large (413).
+impl From<StringRejection> for ApiError {
+    fn from(rejection: StringRejection) -> Self {
+        let status = rejection.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "payload_too_large" } else { "invalid_body" };
+        ApiError::new(status, code, rejection.body_text())
     }
 }
 

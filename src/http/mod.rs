@@ -4,6 +4,7 @@
 pub mod error;
 pub mod extract;
 pub mod limit;
+pub mod openapi;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::{any, get};
-use serde_json::json;
+use serde::Serialize;
 use sqlx::PgPool;
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
@@ -41,6 +42,7 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
     let maplibre = ServeDir::new(web_dir.join("node_modules/maplibre-gl/dist"));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi::document))
         .merge(crate::auth::routes::routes())
         .merge(crate::audit::routes::routes())
         .merge(crate::places::routes::routes())
@@ -60,9 +62,24 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
         .with_state(state)
 }
 
-async fn healthz(State(state): State<AppState>) -> Result<axum::Json<serde_json::Value>, ApiError> {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: &'static str,
+    /// PostGIS's version.
+    pub postgis: String,
+    /// Buildings in the locate index.
+    pub buildings_indexed: usize,
+}
+
+/// The service is up and its database answers.
+#[utoipa::path(
+    get, path = "/healthz", tag = "service", security(()),
+    responses((status = 200, description = "Up", body = Health))
+)]
+async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
     let postgis: String = sqlx::query_scalar("select postgis_lib_version()").fetch_one(&state.pool).await?;
-    Ok(axum::Json(json!({ "status": "ok", "postgis": postgis, "buildings_indexed": state.buildings.get().len() })))
+    Ok(axum::Json(Health { status: "ok", postgis, buildings_indexed: state.buildings.get().len() }))
 }
 
 /// Serves until `shutdown` completes, then lets requests in flight finish.

@@ -37,7 +37,7 @@ pub struct CaseHistory {
 
 /// The counts the rates are made of; they add up across units (a community's are the sum of its
 /// grids'), so aggregation stores counts, never rates.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub filed: u64,
     pub cancelled: u64,
@@ -94,7 +94,7 @@ impl Counts {
 }
 
 /// The context a unit's rates need besides its cases.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Context {
     pub households: u64,
     pub dead_spots: u64,
@@ -102,7 +102,7 @@ pub struct Context {
     pub buildings_checked: u64,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Indicators {
     #[serde(flatten)]
     pub counts: Counts,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::indicators::Indicators;
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Weights {
     pub closure: f64,
     pub on_time: f64,
@@ -75,7 +75,7 @@ pub fn score(indicators: &Indicators, weights: &Weights) -> Option<f64> {
     Some(((100.0 * sum / weight - penalty).clamp(0.0, 100.0) * 100.0).round() / 100.0)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mark {
     /// 流动红旗: the top three ranks.
@@ -84,7 +84,7 @@ pub enum Mark {
     YellowCard,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Escalation {
     /// Last two months running: the secretary explains (说明).
@@ -93,7 +93,8 @@ pub enum Escalation {
     Unsatisfactory,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = RankingEntry)]
 pub struct Entry {
     pub community_id: i64,
     pub community: String,

@@ -5,8 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use super::store::{self, Unit};
 use crate::auth::extract::CurrentUser;
@@ -14,6 +13,7 @@ use crate::auth::role::Role;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
+use crate::http::openapi::ReadErrors;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/indicators", get(indicators)).route("/api/v1/rankings", get(ranking))
@@ -21,7 +21,8 @@ pub fn routes() -> Router<AppState> {
 
 const READERS: &[Role] = &[Role::Admin, Role::Leader];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct IndicatorQuery {
     /// `district`, `community`, `grid` or `organisation`.
@@ -49,6 +50,23 @@ async fn in_area(db: &mut sqlx::PgConnection, unit: Unit, scope: &[i64]) -> Resu
     sqlx::query_scalar(sql).bind(id).bind(scope).fetch_one(db).await
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+struct UnitIndicators {
+    unit: Unit,
+    from: NaiveDate,
+    to: NaiveDate,
+    indicators: super::indicators::Indicators,
+}
+
+/// Indicators of a grid, community, organisation or sub-district for a period (docs/LEADERS.md).
+#[utoipa::path(
+    get, path = "/api/v1/indicators", tag = "leaders", security(("bearer" = []), ("session_cookie" = [])),
+    params(IndicatorQuery),
+    responses(
+        (status = 200, description = "The indicators", body = UnitIndicators),
+        ReadErrors,
+    )
+)]
 async fn indicators(State(state): State<AppState>, user: CurrentUser, Query(query): Query<IndicatorQuery>) -> Result<Response, ApiError> {
     let scope = user.area_for(READERS)?;
     let unit = match query.unit.as_str() {
@@ -68,10 +86,11 @@ async fn indicators(State(state): State<AppState>, user: CurrentUser, Query(quer
     let start = store::day_start(query.from);
     let end = store::day_start(query.to + chrono::TimeDelta::days(1));
     let indicators = store::unit_indicators(&mut db, unit, start, end).await?;
-    Ok(axum::Json(json!({ "unit": unit, "from": query.from, "to": query.to, "indicators": indicators })).into_response())
+    Ok(axum::Json(UnitIndicators { unit, from: query.from, to: query.to, indicators }).into_response())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct RankingQuery {
     district: i64,
@@ -79,6 +98,15 @@ struct RankingQuery {
     month: String,
 }
 
+/// A month's ranking of the sub-district's communities; a stored snapshot once the month is over.
+#[utoipa::path(
+    get, path = "/api/v1/rankings", tag = "leaders", security(("bearer" = []), ("session_cookie" = [])),
+    params(RankingQuery),
+    responses(
+        (status = 200, description = "The ranking", body = store::Ranking),
+        ReadErrors,
+    )
+)]
 async fn ranking(State(state): State<AppState>, user: CurrentUser, Query(query): Query<RankingQuery>) -> Result<Response, ApiError> {
     let scope = user.area_for(READERS)?;
     let month = NaiveDate::parse_from_str(&format!("{}-01", query.month), "%Y-%m-%d")

@@ -12,7 +12,7 @@ use super::ranking::{self, Entry, Weights};
 use crate::refusal::Refusal;
 
 /// The unit indicators are computed for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     District(i64),
@@ -132,7 +132,7 @@ pub fn month_bounds(month: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
 }
 
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Ranking {
     pub district_id: i64,
     pub month: String,

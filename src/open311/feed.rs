@@ -113,7 +113,7 @@ pub struct Row {
 }
 
 /// A service request as GeoReport v2 shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ServiceRequest {
     pub service_request_id: i64,
     pub status: &'static str,

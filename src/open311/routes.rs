@@ -15,6 +15,7 @@ use axum::routing::{any, get};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sqlx::PgConnection;
+use utoipa::{IntoParams, ToSchema};
 
 use super::feed::{self, Selection, ServiceRequest};
 use super::keys::{self, Sender};
@@ -71,9 +72,17 @@ impl Open311Error {
     }
 }
 
+/// One of GeoReport's errors; an error answer is an array of them (here always one).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GeoReportError {
+    /// The HTTP status.
+    code: u16,
+    description: String,
+}
+
 impl IntoResponse for Open311Error {
     fn into_response(self) -> Response {
-        let body = json!([{ "code": self.status.as_u16(), "description": self.description }]);
+        let body = [GeoReportError { code: self.status.as_u16(), description: self.description }];
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
@@ -135,12 +144,15 @@ async fn unknown(Path(rest): Path<String>) -> Open311Error {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-struct Service {
+/// A service: a sub-category residents may report.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Service {
     service_code: String,
     service_name: String,
     description: String,
+    /// Always false: no service asks for attributes.
     metadata: bool,
+    /// Always `realtime`.
     #[serde(rename = "type")]
     kind: &'static str,
     keywords: String,
@@ -172,12 +184,26 @@ async fn service_list(db: &mut PgConnection) -> Result<Vec<Service>, sqlx::Error
     Ok(offered(&categories::list(db).await?))
 }
 
+/// Open311 GeoReport v2: the services, one per public sub-category.
+#[utoipa::path(
+    get, path = "/open311/v2/services.json", tag = "open311", security(()), operation_id = "open311_services",
+    responses((status = 200, description = "The services", body = [Service]))
+)]
 async fn services(State(state): State<AppState>) -> Result<Response, Open311Error> {
     let mut db = state.pool.acquire().await?;
     Ok(axum::Json(service_list(&mut db).await?).into_response())
 }
 
 /// A service's definition: it asks for no attributes.
+#[utoipa::path(
+    get, path = "/open311/v2/services/{file}", tag = "open311", security(()), operation_id = "open311_service",
+    params(("file" = String, Path, description = "The service code and `.json`: `order.noise.json`")),
+    responses(
+        (status = 200, description = "`{\"service_code\", \"attributes\": []}`", body = Object),
+        (status = 400, description = "Not `.json`", body = [GeoReportError]),
+        (status = 404, description = "No public service of that code", body = [GeoReportError]),
+    )
+)]
 async fn service(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -192,8 +218,9 @@ async fn service(
 }
 
 /// The query of the feed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct FeedQuery {
     /// Comma-separated ids; the other filters are ignored then.
     service_request_id: Option<String>,
@@ -272,6 +299,16 @@ impl FeedQuery {
 }
 
 /// The feed: newest first, at most 1,000, filed in the last 90 days unless dates are given.
+#[utoipa::path(
+    get, path = "/open311/v2/requests.json", tag = "open311", security(()), operation_id = "open311_requests",
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "The requests, newest first", body = [ServiceRequest]),
+        (status = 400, description = "A bad date, window, status, id or parameter", body = [GeoReportError]),
+        (status = 403, description = "An unknown or revoked api_key", body = [GeoReportError]),
+        (status = 404, description = "An unknown jurisdiction_id", body = [GeoReportError]),
+    )
+)]
 async fn requests(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, Open311Error> {
     let query: FeedQuery = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
         .map_err(|e| Open311Error::bad_request(e.to_string()))?;
@@ -282,6 +319,15 @@ async fn requests(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
 }
 
 /// One request, as a one-element array.
+#[utoipa::path(
+    get, path = "/open311/v2/requests/{file}", tag = "open311", security(()), operation_id = "open311_request",
+    params(("file" = String, Path, description = "The service_request_id and `.json`: `17.json`")),
+    responses(
+        (status = 200, description = "The request", body = [ServiceRequest]),
+        (status = 400, description = "Not `.json`", body = [GeoReportError]),
+        (status = 404, description = "No such request, or a private one", body = [GeoReportError]),
+    )
+)]
 async fn request(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,
@@ -299,8 +345,34 @@ async fn request(
     Ok(axum::Json(found).into_response())
 }
 
+/// The answer to a filed request.
+#[derive(Debug, Serialize, ToSchema)]
+struct Filed {
+    /// The case's id.
+    service_request_id: i64,
+    /// The case's number and what happens next.
+    service_notice: String,
+    /// Always null: there are no residents' accounts.
+    account_id: Option<String>,
+}
+
 /// Files a service request with an API key: a case of source `open311`, waiting in `reported`
 /// for the sub-district office. Honours `Idempotency-Key` as `POST /api/v1/cases` does.
+#[utoipa::path(
+    post, path = "/open311/v2/requests.json", tag = "open311", security(()), operation_id = "open311_create",
+    params(("Idempotency-Key" = Option<String>, Header, description = "As for `POST /api/v1/cases`, in the API key's own key space")),
+    request_body(
+        description = "`api_key`, `service_code`, `lat`, `long`, optional `crs`, `description`, `address_string`, `first_name`, `last_name`, `phone`, `email`, `media_url` (docs/CASES.md); also taken from the query",
+        content(("application/x-www-form-urlencoded"), ("application/json"))
+    ),
+    responses(
+        (status = 201, description = "Filed", body = [Filed]),
+        (status = 400, description = "A missing or bad field, an unknown service, a point outside the key's sub-district", body = [GeoReportError]),
+        (status = 403, description = "A missing, unknown or revoked api_key", body = [GeoReportError]),
+        (status = 415, description = "Neither a form nor JSON", body = [GeoReportError]),
+        (status = 429, description = "Over the key's rate limit (`Retry-After`)", body = [GeoReportError]),
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     Client(client): Client,
@@ -335,7 +407,7 @@ async fn create(
         "已收到，案卷号 {number}：{}立案后派遣处理 (received; the sub-district office registers and dispatches it)",
         sender.key.district
     );
-    let answer = json!([{ "service_request_id": id, "service_notice": notice, "account_id": null }]);
+    let answer = json!([Filed { service_request_id: id, service_notice: notice, account_id: None }]);
     if let Some(key) = &key {
         idempotency::record(&mut tx, owner, key, StatusCode::CREATED.as_u16(), &answer).await?;
     }

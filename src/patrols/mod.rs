@@ -20,7 +20,7 @@ pub const MAX_TRACK_POINTS: usize = 20_000;
 /// Most buildings ticked in one patrol.
 pub const MAX_TICKED: usize = 2_000;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPatrol {
     pub community: i64,
@@ -121,7 +121,7 @@ pub async fn record(db: &mut PgConnection, new: &NewPatrol, scope: &[i64], actor
     Ok((id, checked))
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct GridCoverage {
     pub grid_id: Option<i64>,
     pub code: Option<String>,
@@ -131,7 +131,7 @@ pub struct GridCoverage {
     pub coverage: f64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct BlindSpot {
     pub id: i64,
     pub name: Option<String>,
@@ -139,7 +139,8 @@ pub struct BlindSpot {
     pub grid_code: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = PatrolCoverage)]
 pub struct Coverage {
     pub community_id: i64,
     pub month: String,

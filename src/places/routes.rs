@@ -5,15 +5,18 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
-use super::store::{self, BuildingDetail};
+use super::store::{self, BuildingDetail, CommunitySummary};
 use super::tiles::{self, Layer};
 use crate::auth::extract::CurrentUser;
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::http::error::ApiErrorBody;
 use crate::http::extract::{Path, Query};
+use crate::http::openapi::{Feature, FeatureCollectionTag, ReadErrors};
 use crate::spatial::datum::Crs;
 use crate::spatial::tile::TileId;
 
@@ -34,19 +37,68 @@ pub fn routes() -> Router<AppState> {
         .route("/tiles/{layer}/{z}/{x}/{tile}", get(tile))
 }
 
-async fn communities(State(state): State<AppState>, user: CurrentUser) -> Result<impl IntoResponse, ApiError> {
-    Ok(axum::Json(json!({ "communities": store::communities(&state.pool, &user.communities).await? })))
+#[derive(Debug, Serialize, ToSchema)]
+struct CommunityList {
+    communities: Vec<CommunitySummary>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The communities of the user's area with their tallies.
+#[utoipa::path(
+    get, path = "/api/v1/communities", tag = "places", security(("bearer" = []), ("session_cookie" = [])),
+    responses(
+        (status = 200, description = "The communities", body = CommunityList),
+        ReadErrors,
+    )
+)]
+async fn communities(State(state): State<AppState>, user: CurrentUser) -> Result<axum::Json<CommunityList>, ApiError> {
+    Ok(axum::Json(CommunityList { communities: store::communities(&state.pool, &user.communities).await? }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct BuildingsQuery {
+    /// `min_lon,min_lat,max_lon,max_lat` in WGS84, at most 0.1° on a side.
     bbox: String,
+    /// Most buildings in the page (default 500).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
+    /// The last id of the previous page.
     after: Option<i64>,
+}
+
+/// A building of a bbox page.
+#[derive(ToSchema)]
+pub struct BuildingProperties {
+    pub id: i64,
+    pub name: Option<String>,
+    pub kind: String,
+    pub floors: Option<i32>,
+    pub units: Option<i32>,
+    pub households: i32,
+    pub community_id: i64,
+    pub estate_id: Option<i64>,
+}
+
+/// A page of buildings: a GeoJSON FeatureCollection with the URL of the next page, if any.
+#[derive(ToSchema)]
+pub struct BuildingPage {
+    #[schema(rename = "type", inline)]
+    pub kind: FeatureCollectionTag,
+    pub features: Vec<Feature<BuildingProperties>>,
+    #[schema(required = true)]
+    pub next: Option<String>,
 }
 
 /// Buildings in a bbox as a GeoJSON FeatureCollection, paged by id: `next` holds the URL of the
 /// following page while there is one.
+#[utoipa::path(
+    get, path = "/api/v1/buildings", tag = "places", operation_id = "buildings_in_bbox", security(("bearer" = []), ("session_cookie" = [])),
+    params(BuildingsQuery),
+    responses(
+        (status = 200, description = "A page of buildings", body = BuildingPage, content_type = "application/geo+json"),
+        ReadErrors,
+    )
+)]
 async fn buildings(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -114,6 +166,15 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
     Ok([x0, y0, x1, y1])
 }
 
+/// A building as a GeoJSON Feature with its units, estate, community and sub-district.
+#[utoipa::path(
+    get, path = "/api/v1/buildings/{id}", tag = "places", security(("bearer" = []), ("session_cookie" = [])),
+    params(("id" = i64, Path, description = "The building's id")),
+    responses(
+        (status = 200, description = "The building", body = Feature<BuildingDetail>, content_type = "application/geo+json"),
+        ReadErrors,
+    )
+)]
 async fn building(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let detail = store::building(&state.pool, id, &user.communities)
         .await?
@@ -128,12 +189,37 @@ fn building_feature(detail: &BuildingDetail) -> Response {
     ([(header::CONTENT_TYPE, "application/geo+json")], body).into_response()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 struct LocateQuery {
+    #[param(minimum = -180, maximum = 180)]
+    lon: f64,
+    #[param(minimum = -90, maximum = 90)]
+    lat: f64,
+    /// The datum of `lon` and `lat` (default `wgs84`).
+    #[serde(default)]
+    #[param(inline)]
+    crs: Crs,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct LonLat {
     lon: f64,
     lat: f64,
-    #[serde(default)]
-    crs: Crs,
+}
+
+/// The building found at a point.
+#[derive(Debug, Serialize, ToSchema)]
+struct Located {
+    /// `inside` the building, or the `nearest` within 30 m.
+    r#match: &'static str,
+    /// Metres from the point to the building (0 inside), to 0.1 m.
+    distance_m: f64,
+    /// The point as asked.
+    query: LocateQuery,
+    /// The point in WGS84.
+    wgs84: LonLat,
+    building: BuildingDetail,
 }
 
 /// A point given in `crs`, checked to be on earth, in WGS84.
@@ -148,11 +234,20 @@ pub fn wgs84_point(lon: f64, lat: f64, crs: Crs) -> Result<(f64, f64), ApiError>
 }
 
 /// The building at a point (in any datum), else the nearest within 30 m.
+#[utoipa::path(
+    get, path = "/api/v1/locate", tag = "places", security(("bearer" = []), ("session_cookie" = [])),
+    params(LocateQuery),
+    responses(
+        (status = 200, description = "The building at or near the point", body = Located),
+        ReadErrors,
+        (status = 404, description = "`nothing_here`: no building within 30 m (`details.wgs84`)", body = ApiErrorBody),
+    )
+)]
 async fn locate(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(query): Query<LocateQuery>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<axum::Json<Located>, ApiError> {
     let (lon, lat) = (query.lon, query.lat);
     let (wgs_lon, wgs_lat) = wgs84_point(lon, lat, query.crs)?;
     let hit = state.buildings.get().locate(wgs_lon, wgs_lat, LOCATE_RADIUS_M);
@@ -170,15 +265,31 @@ async fn locate(
         )
         .with_details(json!({ "wgs84": { "lon": wgs_lon, "lat": wgs_lat } })));
     };
-    Ok(axum::Json(json!({
-        "match": if hit.distance_m == 0.0 { "inside" } else { "nearest" },
-        "distance_m": (hit.distance_m * 10.0).round() / 10.0,
-        "query": { "lon": lon, "lat": lat, "crs": query.crs },
-        "wgs84": { "lon": wgs_lon, "lat": wgs_lat },
-        "building": detail,
-    })))
+    Ok(axum::Json(Located {
+        r#match: if hit.distance_m == 0.0 { "inside" } else { "nearest" },
+        distance_m: (hit.distance_m * 10.0).round() / 10.0,
+        query,
+        wgs84: LonLat { lon: wgs_lon, lat: wgs_lat },
+        building: detail,
+    }))
 }
 
+/// A Mapbox vector tile of one layer, holding what lies in the user's area.
+#[utoipa::path(
+    get, path = "/tiles/{layer}/{z}/{x}/{tile}", tag = "places", security(("bearer" = []), ("session_cookie" = [])),
+    params(
+        ("layer" = inline(Layer), Path, description = "Buildings from zoom 13, estates from zoom 11"),
+        ("z" = u32, Path, maximum = 22, description = "Zoom"),
+        ("x" = u32, Path, description = "Column, below 2^z"),
+        ("tile" = String, Path, pattern = r"^[0-9]+\.mvt$", description = "The row `y` (below 2^z) followed by `.mvt`"),
+    ),
+    responses(
+        (status = 200, description = "The tile (empty where the layer has nothing)", body = [u8],
+            content_type = "application/vnd.mapbox-vector-tile"),
+        ReadErrors,
+        (status = 404, description = "`not_found`: no such layer", body = ApiErrorBody),
+    )
+)]
 async fn tile(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -3,18 +3,19 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgExecutor};
+use utoipa::ToSchema;
 
 use crate::db::geometry;
 use crate::spatial::locate::Footprint;
 
-#[derive(Debug, Clone, Serialize, Deserialize, FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, FromRow, ToSchema)]
 pub struct Named {
     pub id: i64,
     pub name: Option<String>,
 }
 
 /// A community with its tallies, for lists and for fitting the map.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CommunitySummary {
     pub id: i64,
     pub name: String,
@@ -67,7 +68,7 @@ pub async fn communities(db: impl PgExecutor<'_>, scope: &[i64]) -> Result<Vec<C
 }
 
 /// A building with what it belongs to, as shown when a user clicks it.
-#[derive(Debug, Serialize, FromRow)]
+#[derive(Debug, Serialize, FromRow, ToSchema)]
 pub struct BuildingDetail {
     pub id: i64,
     pub name: Option<String>,
@@ -91,7 +92,7 @@ pub struct BuildingDetail {
     pub footprint: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UnitRow {
     pub number: i32,
     pub households: i32,

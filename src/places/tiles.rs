@@ -5,7 +5,8 @@ use sqlx::PgPool;
 use crate::spatial::tile::TileId;
 
 /// A vector tile layer of the map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Layer {
     Communities,
     Estates,

@@ -23,7 +23,9 @@ const INVERSE_TOLERANCE_DEG: f64 = 1e-10;
 const INVERSE_MAX_STEPS: usize = 20;
 
 /// The datum a coordinate pair is expressed in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Crs {
     /// WGS84 (EPSG:4326); CGCS2000 and GPS receivers are this to within centimetres.

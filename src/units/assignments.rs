@@ -17,7 +17,7 @@ use crate::audit::Actor;
 /// Longest reason for ending an assignment, in characters.
 pub const MAX_REASON_CHARS: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TeamRole {
     /// 督导员: oversees several grids.
@@ -110,7 +110,7 @@ impl Post {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Assignment {
     pub id: i64,
     pub person_id: i64,
@@ -133,7 +133,7 @@ pub struct Assignment {
     pub end_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAssignment {
     pub person: i64,
@@ -149,7 +149,8 @@ pub struct NewAssignment {
 }
 
 /// Which assignments to list; at least a community or a person.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
     pub community: Option<i64>,

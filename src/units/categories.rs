@@ -10,7 +10,7 @@ use super::UnitsError;
 use crate::audit::{self, Actor, Event};
 
 /// How long the responsible unit has, counted from dispatch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "unit", content = "amount", rename_all = "snake_case")]
 pub enum Deadline {
     /// 今日事今日毕: by the end of the working day.
@@ -52,7 +52,7 @@ impl Deadline {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Category {
     pub code: String,
     pub parent: Option<String>,
@@ -103,7 +103,7 @@ pub async fn leaf(db: &mut PgConnection, code: &str) -> Result<Category, UnitsEr
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleChange {
     pub tier: Option<u8>,

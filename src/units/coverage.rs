@@ -19,7 +19,7 @@ pub const ADOPTED_SHARE: f64 = 0.5;
 /// boundary and its grids' cells, not ground anybody could adopt.
 const MIN_PIECE_M2: f64 = 50.0;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     pub community_id: i64,
     pub grids: i64,
@@ -28,13 +28,14 @@ pub struct Coverage {
     pub buildings_without_leader: Vec<BuildingGap>,
     pub unadopted_grids: Vec<GridGap>,
     /// The community's ground outside every zone, as a GeoJSON geometry (null: all adopted).
+    #[schema(value_type = Option<Object>)]
     pub unadopted_area: Option<Value>,
     pub workload: Vec<Workload>,
     /// Current assignments on grids no longer in force, for an administrator to settle.
     pub unsettled: Vec<Assignment>,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct GridGap {
     pub id: i64,
     pub code: String,
@@ -44,7 +45,7 @@ pub struct GridGap {
     pub adopted_share: f64,
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct BuildingGap {
     pub id: i64,
     pub name: Option<String>,
@@ -54,7 +55,7 @@ pub struct BuildingGap {
 
 /// A person's load: households and buildings of the grids they serve (each grid once) plus those
 /// of the buildings or units they lead outside those grids.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Workload {
     pub person_id: i64,
     pub name: String,

@@ -34,6 +34,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::limit::Submitter;
+use crate::http::openapi::{ChangeErrors, ReadErrors};
 
 /// Most data rows an import reads (a file of 20,000 rows is about 1–2 MB).
 pub const MAX_ROWS: usize = 20_000;
@@ -48,7 +49,7 @@ pub const PEOPLE_HEADER: [&str; 5] = ["name", "phone", "organisation", "organisa
 pub const ASSIGNMENTS_HEADER: [&str; 7] = ["phone", "name", "role", "grid", "building", "unit", "valid_from"];
 
 /// What is wrong with one line of an imported file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RowError {
     /// The line in the file (1 is the header), where the row starts.
     pub line: usize,
@@ -490,7 +491,7 @@ fn parse_people(bytes: &[u8]) -> Result<(Vec<PersonRow>, Vec<RowError>), Exchang
 }
 
 /// What a people import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PeopleImported {
     pub rows: usize,
     pub created: usize,
@@ -785,7 +786,7 @@ fn parse_assignments(bytes: &[u8]) -> Result<(Vec<AssignmentRow>, Vec<RowError>)
 }
 
 /// What an assignments import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AssignmentsImported {
     pub rows: usize,
     pub started: usize,
@@ -1078,13 +1079,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/assignments/import", post(assignments_import))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct DistrictQuery {
     district: i64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct CommunityQuery {
     community: i64,
@@ -1115,6 +1118,15 @@ fn upload(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     })
 }
 
+/// The sub-district's people as CSV.
+#[utoipa::path(
+    get, path = "/api/v1/people/export.csv", tag = "units", security(("bearer" = []), ("session_cookie" = [])),
+    params(DistrictQuery),
+    responses(
+        (status = 200, description = "UTF-8 CSV with a BOM: name,phone,organisation,organisation_kind,party_member", body = String, content_type = "text/csv"),
+        ReadErrors,
+    )
+)]
 async fn people_csv(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -1125,6 +1137,16 @@ async fn people_csv(
     Ok(csv_response(body, &format!("people-district-{}.csv", query.district)))
 }
 
+/// Imports people from CSV; 422 `invalid_csv` lists every bad line in `details.errors`.
+#[utoipa::path(
+    post, path = "/api/v1/people/import", tag = "units", security(("bearer" = []), ("session_cookie" = [])),
+    params(DistrictQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 200, description = "Imported, all or nothing", body = PeopleImported),
+        ChangeErrors,
+    )
+)]
 async fn people_import(
     State(state): State<AppState>,
     Submitter(user): Submitter,
@@ -1139,6 +1161,15 @@ async fn people_import(
     Ok(axum::Json(done).into_response())
 }
 
+/// The community's current assignments as CSV.
+#[utoipa::path(
+    get, path = "/api/v1/assignments/export.csv", tag = "units", security(("bearer" = []), ("session_cookie" = [])),
+    params(CommunityQuery),
+    responses(
+        (status = 200, description = "UTF-8 CSV with a BOM: phone,role,grid,building,unit", body = String, content_type = "text/csv"),
+        ReadErrors,
+    )
+)]
 async fn assignments_csv(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -1149,6 +1180,16 @@ async fn assignments_csv(
     Ok(csv_response(body, &format!("assignments-community-{}.csv", query.community)))
 }
 
+/// Imports assignments from CSV; 422 `invalid_csv` lists every bad line.
+#[utoipa::path(
+    post, path = "/api/v1/assignments/import", tag = "units", security(("bearer" = []), ("session_cookie" = [])),
+    params(CommunityQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 200, description = "Imported, all or nothing", body = AssignmentsImported),
+        ChangeErrors,
+    )
+)]
 async fn assignments_import(
     State(state): State<AppState>,
     Submitter(user): Submitter,

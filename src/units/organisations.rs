@@ -15,7 +15,7 @@ use crate::audit::Actor;
 
 pub const MAX_NAME_CHARS: usize = 80;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// 社区居委会
@@ -65,7 +65,7 @@ impl FromStr for Kind {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Organisation {
     pub id: i64,
     pub district_id: i64,
@@ -80,7 +80,7 @@ pub struct Organisation {
     pub categories: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganisation {
     pub district: i64,
@@ -93,7 +93,7 @@ pub struct NewOrganisation {
     pub phone: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationChange {
     pub name: Option<String>,

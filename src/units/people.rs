@@ -11,7 +11,7 @@ use crate::audit::Actor;
 /// Longest name, in characters.
 pub const MAX_NAME_CHARS: usize = 40;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Person {
     pub id: i64,
     pub district_id: i64,
@@ -24,7 +24,7 @@ pub struct Person {
     pub roles: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPerson {
     pub district: i64,
@@ -36,7 +36,7 @@ pub struct NewPerson {
 }
 
 /// A change to a person; absent fields stay as they are, `organisation: null` clears it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonChange {
     pub name: Option<String>,

@@ -23,14 +23,14 @@ use super::UnitsError;
 use super::categories::{self, Category};
 use super::zones::ZONE_AREA;
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct OrganisationRef {
     pub id: i64,
     pub name: String,
     pub kind: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PersonRef {
     pub id: i64,
     pub name: String,
@@ -65,7 +65,7 @@ pub struct Candidates {
     pub supervisor: Option<PersonRef>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     EstateManagement,
@@ -81,7 +81,7 @@ pub enum Reason {
     NoOffice,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Decision {
     pub organisation: Option<OrganisationRef>,
     pub person: Option<PersonRef>,
@@ -93,7 +93,7 @@ pub struct Decision {
     pub zone: Option<ZoneRef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ZoneRef {
     pub id: i64,
     pub name: String,
@@ -167,7 +167,7 @@ pub fn winning_zone(zones: &[ZoneCandidate]) -> Option<&ZoneCandidate> {
 }
 
 /// Where a point lies: its community (and sub-district), grid in force, estate and nearest building.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Place {
     /// The point, WGS84.
     pub lon: f64,
@@ -286,7 +286,7 @@ pub async fn candidates(db: &mut PgConnection, place: &Place, category: &str) ->
 }
 
 /// The answer for a point and a category.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Routing {
     pub category: Category,
     pub place: Place,

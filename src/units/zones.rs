@@ -21,7 +21,7 @@ pub const ZONE_AREA: &str = "coalesce(z.area, (select st_multi(st_union(g.bounda
 /// clicks that land on the boundary line.
 const EDGE_TOLERANCE: f64 = 1e-5;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Zone {
     pub id: i64,
     pub organisation_id: i64,
@@ -31,20 +31,21 @@ pub struct Zone {
     /// The grids of a grid-set zone (none for a drawn one), with `ended` for grids no longer in force.
     pub grids: Vec<ZoneGrid>,
     /// Its area now, as a GeoJSON geometry (null when every grid of a grid set has ended).
+    #[schema(value_type = Option<Object>)]
     pub area: Option<Value>,
     pub area_m2: f64,
     pub valid_from: DateTime<Utc>,
     pub valid_to: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ZoneGrid {
     pub id: i64,
     pub code: String,
     pub ended: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewZone {
     /// A co-building unit (partner_unit) of the sub-district.
@@ -53,6 +54,7 @@ pub struct NewZone {
     /// Grids of the register, or …
     pub grids: Option<Vec<i64>>,
     /// … a GeoJSON Polygon or MultiPolygon.
+    #[schema(value_type = Option<Object>)]
     pub area: Option<Value>,
     /// A zone this one takes the place of (ended in the same change).
     pub replaces: Option<i64>,

@@ -445,3 +445,20 @@ async fn only_admins_manage_accounts_and_only_within_their_area() {
     let (_, me) = app.json("/api/v1/session").await;
     assert_eq!(me["user"]["username"], "admin1", "the admin is still signed in");
 }
+
+/// PostgreSQL cannot store U+0000: these answered 500 (the user's areas 400 with the database's
+/// message) before.
+#[tokio::test]
+async fn a_nul_character_in_a_sign_in_an_area_or_a_filter_answers_400_invalid_text() {
+    let mut app = App::with(&[small_place()]).await;
+    let (status, body) = app.json("/api/v1/audit?actor=a%00b").await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_text"), "{body}");
+    let user =
+        json!({ "username": "zhang.wei", "role": "planner", "password": PASSWORD, "areas": ["community:\u{0}"] });
+    let (status, body) = app.post_json("/api/v1/users", &user).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_text"), "{body}");
+    assert!(!body["error"]["message"].as_str().unwrap_or_default().contains("database"), "{body}");
+    app.token = None;
+    let (status, body) = app.post_json("/api/v1/session", &json!({ "username": "a\u{0}b", "password": "x" })).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_text"), "{body}");
+}

@@ -153,6 +153,28 @@ async fn a_filed_case_is_routed_handled_verified_and_closed() {
 }
 
 #[tokio::test]
+async fn a_queue_by_deadline_lists_what_is_still_to_do_before_what_is_done() {
+    let Setup { mut app, point, .. } = setup().await;
+    let mut ids = Vec::new();
+    for category in ["sanitation.dead_spot", "order.noise", "sanitation.corridor_clutter"] {
+        let (_, filed) = app.post_json("/api/v1/cases", &filing(point, category)).await;
+        ids.push(filed["id"].as_i64().expect("an id"));
+    }
+    let (done, late, open) = (ids[0], ids[1], ids[2]);
+    app.sign_in("handler1").await;
+    let proof = photo(&app, "handler1").await;
+    let (status, _) = step(&app, done, json!({ "action": "report", "note": "已清理", "photos": [proof] })).await;
+    assert_eq!(status, StatusCode::OK);
+    // The handled case's deadline is the earliest, but it is done; the overdue one leads.
+    for (id, offset) in [(done, "-2 days"), (late, "-1 hour"), (open, "+1 day")] {
+        sqlx::query("update cases set deadline = now() + $2::interval where id = $1").bind(id).bind(offset).execute(&app.pool).await.expect("sets the deadline");
+    }
+    let (_, queue) = app.json("/api/v1/cases?queue=true").await;
+    let order: Vec<i64> = queue["cases"].as_array().expect("cases").iter().filter_map(|c| c["id"].as_i64()).collect();
+    assert_eq!(order, [late, open, done], "{queue}");
+}
+
+#[tokio::test]
 async fn returned_cases_are_routed_again_and_the_office_is_the_last_owner() {
     let Setup { mut app, committee, office, point, .. } = setup().await;
     let (_, filed) = app.post_json("/api/v1/cases", &filing(point, "order.noise")).await;

@@ -258,6 +258,31 @@ async fn bad_edits_are_refused_and_change_nothing() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
 
+/// These answered 500 before (a bound beyond the plan's integer columns, text PostgreSQL cannot
+/// store), or kept a core busy for many minutes (a target making thousands of grids).
+#[tokio::test]
+async fn impossible_bounds_and_nul_characters_are_refused_before_any_work() {
+    let (app, community, _) = demo_app().await;
+    let plans = format!("/api/v1/communities/{community}/plans");
+    for (bounds, field) in [
+        (json!({"min": 1, "target": 1, "max": 3_000_000_000u32}), "max"),
+        (json!({"min": 1, "target": 1, "max": 1}), "target"),
+    ] {
+        let (status, body) = post(&app, &plans, bounds.clone()).await;
+        let answer = (status, error_code(&body), body["error"]["details"]["field"].as_str());
+        assert_eq!(answer, (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", Some(field)), "{bounds}: {body}");
+    }
+    let (status, body) = post(&app, &plans, json!({"note": "a\u{0}b"})).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_text"), "{body}");
+    let plan = generate_plan(&app, community).await;
+    let id = plan["id"].as_i64().unwrap();
+    let rename = json!({"op": "rename", "grid": 1, "name": "a\u{0}b"});
+    let (status, body) = post(&app, &format!("/api/v1/plans/{id}/edits"), rename).await;
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_text"), "{body}");
+    let (_, after) = app.json(&format!("/api/v1/plans/{id}")).await;
+    assert_eq!(after["grids"], plan["grids"]);
+}
+
 #[tokio::test]
 async fn publishing_puts_one_plan_in_force_and_regeneration_keeps_codes() {
     let (app, community, _) = demo_app().await;

@@ -11,6 +11,7 @@ mod imports;
 mod leaders;
 mod limits;
 mod open311;
+mod openapi;
 mod patrols;
 mod photos;
 mod units;

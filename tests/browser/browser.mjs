@@ -50,12 +50,13 @@ export function launchBrowser() {
  * A new context and page in which every request that is not to `baseUrl`'s origin is
  * aborted and recorded in `external` (as is any such request seen by other means).
  * `pageErrors` collects uncaught exceptions, `consoleErrors` console.error messages.
+ * `device` adds context options (a phone: `isMobile`, `hasTouch`, `geolocation`, `permissions`).
  */
-export async function openOfflinePage(browser, baseUrl, { viewport = { width: 1280, height: 800 } } = {}) {
+export async function openOfflinePage(browser, baseUrl, { viewport = { width: 1280, height: 800 }, device = {} } = {}) {
   const origin = new URL(baseUrl).origin;
   const isLocal = (url) => url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:');
 
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: TIMEZONE, serviceWorkers: 'block' });
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: TIMEZONE, serviceWorkers: 'block', ...device });
   const external = [];
   const requested = [];
   const note = (url) => {

@@ -35,12 +35,16 @@ export function announceUnauthenticated(error) {
 }
 
 /**
- * Calls the API. `path` is absolute ("/api/v1/..."); `body`, when given, is sent as JSON.
- * Resolves to the parsed JSON body (or null for 204), rejects with an ApiError.
+ * Calls the API. `path` is absolute ("/api/v1/..."); `body`, when given, is sent as JSON, or
+ * as it is with its own type when it is a Blob (a photo). Resolves to the parsed JSON body (or
+ * null for 204), rejects with an ApiError.
  */
 export async function api(path, { method = 'GET', body, signal, headers = {}, expectUnauthenticated = false } = {}) {
   const init = { method, signal, credentials: 'same-origin', headers: { Accept: 'application/json', ...headers } };
-  if (body !== undefined) {
+  if (typeof Blob !== 'undefined' && body instanceof Blob) {
+    init.body = body;
+    init.headers['Content-Type'] = body.type || 'application/octet-stream';
+  } else if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers['Content-Type'] = 'application/json';
   }
@@ -81,6 +85,15 @@ export async function api(path, { method = 'GET', body, signal, headers = {}, ex
     throw new ApiError(`HTTP ${response.status}: not JSON`, { status: response.status });
   }
   return json;
+}
+
+/**
+ * Whether a failed call may have failed for the connection rather than for what it sent, so
+ * that sending it again later is right: no answer at all, or a gateway that could not reach
+ * the service.
+ */
+export function isConnectionFailure(err) {
+  return err?.code === 'network_error' || [502, 503, 504].includes(err?.status);
 }
 
 export const getJson = (path, options = {}) => api(path, { ...options, method: 'GET' });

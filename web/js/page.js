@@ -2,7 +2,7 @@
 // showing and hiding, status lines, the community picker, one request at a time with the page
 // marked busy, and the API's refusals in the page's language.
 
-import { t } from './i18n.js';
+import { t, tOr } from './i18n.js';
 import { el, rateLimitedMessage } from './session.js';
 
 /** Raises the counter `data-<name>` on the body (the browser tests wait for it to go up). */
@@ -51,9 +51,8 @@ export function failureText(err, { prefix, wrap = null }) {
   if (!err || err.name === 'AbortError') return null;
   if (err.status === 401 && err.code === 'unauthenticated') return null;
   if (err.code === 'rate_limited') return rateLimitedMessage(err);
-  const key = `${prefix}${err.code}`;
-  const translated = err.code ? t(key) : key;
-  const message = translated === key ? (err.message ?? String(err)) : translated;
+  const own = err.message ?? String(err);
+  const message = err.code ? tOr(`${prefix}${err.code}`, own) : own;
   return wrap ? t(wrap, { message }) : message;
 }
 

@@ -19,6 +19,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Path;
 use crate::http::limit::Submitter;
+use crate::http::openapi::{ChangeErrors, ReadErrors};
 
 /// Room in the upload's body limit for a multipart envelope around a photo of `max_bytes`.
 const MULTIPART_FRAMING: usize = 64 << 10;
@@ -54,8 +55,27 @@ impl From<PhotoError> for ApiError {
     }
 }
 
+/// A stored photo: its id for a case or a step, and where to read it.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Uploaded {
+    id: i64,
+    width: u32,
+    height: u32,
+    bytes: i32,
+    url: String,
+    thumbnail_url: String,
+}
+
 /// `POST /api/v1/photos`: the image as the body (any `Content-Type`: the content decides), or
 /// `multipart/form-data` with one file field `photo`. Stored unattached; 201 with its figures.
+#[utoipa::path(
+    post, path = "/api/v1/photos", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = [u8], content_type = "application/octet-stream", description = "A JPEG, PNG or WebP image as the body (any content type: the content decides), or `multipart/form-data` with one file field `photo`"),
+    responses(
+        (status = 201, description = "Stored, not yet attached to a case", body = Uploaded),
+        ChangeErrors,
+    )
+)]
 async fn upload(
     State(state): State<AppState>,
     Submitter(user): Submitter,
@@ -89,10 +109,14 @@ async fn upload(
     .fetch_one(&state.pool)
     .await?;
     tracing::info!(id, user = user.id, width, height, bytes, "photo stored");
-    let body = json!({
-        "id": id, "width": width, "height": height, "bytes": bytes,
-        "url": format!("/api/v1/photos/{id}"), "thumbnail_url": format!("/api/v1/photos/{id}/thumbnail"),
-    });
+    let body = Uploaded {
+        id,
+        width,
+        height,
+        bytes,
+        url: format!("/api/v1/photos/{id}"),
+        thumbnail_url: format!("/api/v1/photos/{id}/thumbnail"),
+    };
     Ok((StatusCode::CREATED, axum::Json(body)).into_response())
 }
 
@@ -133,10 +157,28 @@ fn body_error(status: StatusCode, message: String) -> ApiError {
     }
 }
 
+/// A photo, to its uploader and to whoever sees its case.
+#[utoipa::path(
+    get, path = "/api/v1/photos/{id}", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    params(("id" = i64, Path, description = "The photo's id")),
+    responses(
+        (status = 200, description = "The JPEG (long edge at most 2,000 px, no EXIF)", body = [u8], content_type = "image/jpeg"),
+        ReadErrors,
+    )
+)]
 async fn photo(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
     serve(&state, &user, id, |stored_name| stored_name.to_owned()).await
 }
 
+/// A photo's thumbnail.
+#[utoipa::path(
+    get, path = "/api/v1/photos/{id}/thumbnail", tag = "cases", security(("bearer" = []), ("session_cookie" = [])),
+    params(("id" = i64, Path, description = "The photo's id")),
+    responses(
+        (status = 200, description = "The thumbnail JPEG (long edge 320 px)", body = [u8], content_type = "image/jpeg"),
+        ReadErrors,
+    )
+)]
 async fn thumbnail(
     State(state): State<AppState>,
     user: CurrentUser,

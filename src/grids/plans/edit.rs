@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::grids::partition::{BuildingId, ParcelId, Part};
 
@@ -96,7 +97,7 @@ pub struct State {
 
 /// Parcels named in an edit: `{"building": 12}` (every part of it), `{"building": 12, "units":
 /// [1, 3]}` or `{"building": 12, "virtual": [2, 4]}` (one part).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Selector {
     pub building: BuildingId,
@@ -107,7 +108,7 @@ pub struct Selector {
 }
 
 /// One planner's edit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Edit {
     /// The parcels join grid `to`.

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
+use utoipa::ToSchema;
 
 use super::edit::{GridEntry, ParcelEntry, State};
 use super::store::{self, NewPlan};
@@ -69,16 +70,18 @@ pub async fn buildings_geojson(db: &mut PgConnection, plan_id: i64, scope: &[i64
 }
 
 /// A building whose grid differs between two plans.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
 pub struct Change {
     pub building: i64,
     pub source_id: String,
     pub households: i32,
+    /// Its grid's code in the first plan (null: in no grid).
     pub from: Option<String>,
+    /// Its grid's code in the second plan (null: in no grid).
     pub to: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Diff {
     pub changes: Vec<Change>,
     pub moved_households: i64,

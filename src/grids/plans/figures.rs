@@ -4,12 +4,13 @@
 use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::edit::State;
 use crate::grids::partition::{self, Bounds, PartitionError, Request, Status, evaluate};
 
 /// Figures of one grid of a plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct GridFigures {
     pub number: u32,
     pub households: u32,
@@ -17,11 +18,12 @@ pub struct GridFigures {
     pub parcels: usize,
     pub connected: bool,
     pub polsby_popper: f64,
+    /// `under`, `within` or `over` the bounds.
     pub status: &'static str,
 }
 
 /// What is wrong with a plan, grid by grid.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Violation {
     pub grid: Option<u32>,
     pub code: Option<String>,

@@ -13,6 +13,10 @@ use crate::audit::Actor;
 use crate::grids::codes::{self, Holding};
 use crate::grids::partition::{self, Bounds, ParcelId};
 
+/// Most households a grid may be asked to hold: far above any real grid (300–700), far below
+/// what the plan's integer columns hold.
+pub const MAX_GRID_HOUSEHOLDS: u32 = 100_000;
+
 #[derive(Debug, Clone, Default)]
 pub struct GenerateOptions {
     pub bounds: Bounds,
@@ -35,12 +39,28 @@ pub async fn generate(
             format!("bounds must satisfy 0 < min ≤ target ≤ max, got {min}, {target}, {max}"),
         ));
     }
+    if max > MAX_GRID_HOUSEHOLDS {
+        return Err(PlanError::invalid("max", format!("max must be at most {MAX_GRID_HOUSEHOLDS} households")));
+    }
     let mut tx = pool.begin().await?;
     require_community(&mut tx, community_id, scope).await?;
     let prefix = store::code_prefix(&mut tx, community_id)
         .await?
         .ok_or_else(|| PlanError::Conflict("the community's sub-district or community code is malformed".into()))?;
     let mut loaded = request::load(&mut tx, community_id, options.bounds, options.seed).await?;
+    // The engine makes about households ÷ target grids; more than there are codes would be
+    // refused after partitioning, which takes minutes at such sizes and cannot be interrupted.
+    let households: u64 = loaded.request.buildings.iter().map(|b| u64::from(b.households)).sum();
+    let grids = (households as f64 / f64::from(target)).round();
+    if grids > f64::from(codes::MAX_SEQUENCE) {
+        return Err(PlanError::invalid(
+            "target",
+            format!(
+                "a target of {target} households makes about {grids} grids; a community has {} codes",
+                codes::MAX_SEQUENCE
+            ),
+        ));
+    }
     let previous = match store::published(&mut *tx, community_id).await? {
         Some(id) => Some(store::load_state(&mut tx, id).await?),
         None => None,

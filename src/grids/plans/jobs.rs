@@ -52,11 +52,12 @@ pub fn default_workers() -> usize {
 }
 
 /// A background generation and how far it got.
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, utoipa::ToSchema)]
 pub struct Job {
     pub id: i64,
     pub requester: String,
     pub communities: Vec<i64>,
+    /// `{"min", "max", "target", "seed", "note"}` as asked.
     pub options: Value,
     /// `running`, `done`, or `interrupted` (the service stopped before it ended).
     pub status: String,

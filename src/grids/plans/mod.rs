@@ -16,6 +16,7 @@ pub mod store;
 use serde::Serialize;
 use serde_json::{Value, json};
 use sqlx::PgConnection;
+use utoipa::ToSchema;
 
 pub use change::{Step, copy, edit, publish, step};
 pub use exchange::{Change, Diff, buildings_geojson, diff, export_csv, grids_geojson, import_csv};
@@ -58,7 +59,7 @@ impl PlanError {
 }
 
 /// A plan with its grids' figures and violations, as the API answers it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PlanView {
     #[serde(flatten)]
     pub plan: PlanRow,
@@ -71,7 +72,8 @@ pub struct PlanView {
     pub can_redo: bool,
 }
 
-#[derive(Debug, Clone, Copy, Serialize)]
+/// Households a grid of the plan should have.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub struct BoundsView {
     pub min: u32,
     pub max: u32,
@@ -79,7 +81,7 @@ pub struct BoundsView {
 }
 
 /// A grid of a plan: its name, code and lock with its figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct GridView {
     pub code: String,
     pub name: String,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::{FromRow, PgConnection, PgExecutor};
+use utoipa::ToSchema;
 
 use super::edit::{GridEntry, ParcelEntry, PartKey, PartKind, State};
 use super::figures::Figures;
@@ -13,12 +14,13 @@ use crate::grids::codes::{self, Prefix};
 use crate::grids::partition::Bounds;
 
 /// A plan's row, with its community's name and its edit history's length.
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, FromRow, ToSchema)]
 pub struct PlanRow {
     pub id: i64,
     pub community_id: i64,
     pub community: String,
     pub version: i32,
+    /// `draft`, `published` or `archived`.
     pub status: String,
     pub note: Option<String>,
     pub author: String,
