@@ -52,6 +52,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }),
         Command::User(UserCommand::Add { name, role, areas, .. }) => add_user(&database.pool, name, role, areas).await,
         Command::Grids(command) => crate::grids::cli::run(&database.pool, command).await,
+        Command::Open311(command) => crate::open311::cli::run(&database.pool, command).await,
     };
     database.close().await;
     result
@@ -179,8 +180,7 @@ async fn add_user(pool: &PgPool, username: String, role: Role, areas: Vec<AreaSp
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
     let new = NewUser { username, role, password, areas };
     let mut tx = pool.begin().await?;
-    let actor = Actor { id: None, name: Some("command line".into()), client: None };
-    let id = accounts::create(&mut tx, &new, &actor, None).await?;
+    let id = accounts::create(&mut tx, &new, &Actor::command_line(), None).await?;
     tx.commit().await?;
     println!("created user {} (id {id}, role {})", new.username, new.role);
     Ok(())

@@ -58,6 +58,9 @@ pub enum Command {
     /// Grid plans: generate, validate, publish, export.
     #[command(subcommand)]
     Grids(GridsCommand),
+    /// Open311 GeoReport v2: the API keys residents' reporting apps file with.
+    #[command(subcommand)]
+    Open311(Open311Command),
 }
 
 /// A community by name (or id), or every community.
@@ -149,6 +152,29 @@ pub enum UserCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum Open311Command {
+    /// Make, list and revoke API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Make a key for an app filing into one sub-district; the key is printed this once.
+    Add {
+        /// What the key is for (the app or its operator), unique.
+        name: String,
+        /// The sub-district's name or id.
+        #[arg(long)]
+        district: String,
+    },
+    /// List the keys (never the keys themselves: only their hashes are stored).
+    List,
+    /// Revoke a key: requests with it answer 403 from now on.
+    Revoke { name: String },
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the chosen address is printed).
@@ -181,6 +207,9 @@ pub struct ServeArgs {
     /// as N/PERIOD.
     #[arg(long, env = "WANGGE_SUBMIT_RATE", default_value = "120/min")]
     pub submit_rate: Rate,
+    /// Open311 service requests filed per API key, as N/PERIOD.
+    #[arg(long, env = "WANGGE_OPEN311_RATE", default_value = "60/min")]
+    pub open311_rate: Rate,
     /// Working periods of a working day (China time) that case deadlines count, as
     /// `HH:MM-HH:MM,…`; holidays and make-up days are rows of the `working_calendar` table.
     #[arg(long, env = "WANGGE_WORKING_HOURS", default_value = "08:30-12:00,14:00-17:30")]
@@ -210,6 +239,7 @@ impl ServeArgs {
             login_per_client: self.login_rate,
             login_per_username: self.login_rate_user,
             submissions: self.submit_rate,
+            open311: self.open311_rate,
         }
     }
 

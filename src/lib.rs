@@ -11,6 +11,7 @@ pub mod grids;
 pub mod http;
 pub mod import;
 pub mod leaders;
+pub mod open311;
 pub mod patrols;
 pub mod places;
 pub mod refusal;

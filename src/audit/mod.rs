@@ -16,6 +16,13 @@ pub struct Actor {
     pub client: Option<IpAddr>,
 }
 
+impl Actor {
+    /// Whoever runs a subcommand: the database's owner, with no account.
+    pub fn command_line() -> Actor {
+        Actor { id: None, name: Some("command line".into()), client: None }
+    }
+}
+
 /// One entry to append.
 #[derive(Debug, Clone)]
 pub struct Event<'a> {

@@ -3,7 +3,9 @@
 //! - an administrator or a leader: every case of their area (leaders get private ones without
 //!   their exact location, see `privacy`);
 //! - an inspector: the cases they filed or added to;
-//! - a handler: the cases routed to their organisation or to them;
+//! - a handler: the cases routed to their organisation or to them; a handler of a sub-district
+//!   office also the sub-district's cases never dispatched (residents' reports, which wait for the
+//!   office to register them, and those it cancelled instead), which are routed to nobody yet;
 //! - anyone whose person is on the team of the case's grid (supervisor, grid leader, grid worker,
 //!   branch secretary): that grid's cases — "the grid's team" of the privacy rule.
 //!
@@ -36,13 +38,24 @@ impl From<&CurrentUser> for Viewer {
 pub fn visible(first: usize) -> String {
     "((R in ('admin', 'leader') and c.community_id = any(C))
       or (R = 'inspector' and (c.reporter_id = U or exists (select 1 from case_events ae where ae.case_id = c.id and ae.actor_id = U)))
-      or (R = 'handler' and (c.organisation_id = O or c.person_id in (select id from people where user_id = U)))
+      or (R = 'handler' and (c.organisation_id = O or c.person_id in (select id from people where user_id = U) or AWAIT))
       or TEAM)"
         .replace("TEAM", &team(first))
+        .replace("AWAIT", &awaiting_office(first + 3))
         .replace('R', &format!("${}", first + 1))
         .replace('C', &format!("${}", first + 2))
         .replace('O', &format!("${}", first + 3))
         .replace('U', &format!("${first}"))
+}
+
+/// Whether the case aliased `c` was never dispatched and the organisation at `$organisation` is
+/// its sub-district's office, which registers, dispatches or cancels such cases: they are the
+/// office's until they are routed to a unit.
+pub fn awaiting_office(organisation: usize) -> String {
+    format!(
+        "(c.dispatched_at is null and exists (select 1 from organisations ao where ao.id = ${organisation}
+                                             and ao.kind = 'district_office' and ao.district_id = c.district_id))"
+    )
 }
 
 /// Whether the viewer (user id at `$first`) is on the team of the grid of the case aliased `c`.

@@ -60,7 +60,8 @@ impl Calendar {
         Calendar { hours, exceptions: exceptions.into_iter().collect() }
     }
 
-    fn offset() -> FixedOffset {
+    /// China Standard Time, which deadlines are counted and shown in.
+    pub fn offset() -> FixedOffset {
         FixedOffset::east_opt(CST_SECONDS).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC exists"))
     }
 

@@ -1,9 +1,11 @@
 //! `Idempotency-Key` for submissions from flaky mobile networks: the first request with a key
 //! claims it inside its transaction; a retry with the same key and body gets the stored answer,
 //! with another body a refusal. A concurrent retry waits on the first one's uncommitted claim (the
-//! primary key) and then replays its answer; if the first one fails, its claim is rolled back
-//! with it and the retry goes through.
+//! unique key) and then replays its answer; if the first one fails, its claim is rolled back
+//! with it and the retry goes through. Keys are per sender: a signed-in user or an Open311 key.
 
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
@@ -12,6 +14,28 @@ use crate::refusal::Refusal;
 
 /// Longest key accepted.
 pub const MAX_KEY_LEN: usize = 200;
+
+/// Whose key space a key lives in.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner {
+    User(i64),
+    Open311Key(i64),
+}
+
+impl Owner {
+    fn column(self) -> &'static str {
+        match self {
+            Owner::User(_) => "user_id",
+            Owner::Open311Key(_) => "open311_key_id",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Owner::User(id) | Owner::Open311Key(id) => id,
+        }
+    }
+}
 
 pub enum Claim {
     /// First use: go on, then [`record`] the answer in the same transaction.
@@ -29,14 +53,20 @@ pub fn check_key(key: &str) -> Result<&str, Refusal> {
     }
 }
 
+/// The request's `Idempotency-Key` header, checked, if it has one.
+pub fn from_headers(headers: &HeaderMap) -> Result<Option<String>, Refusal> {
+    headers.get("idempotency-key").map(|value| check_key(value.to_str().unwrap_or("")).map(str::to_owned)).transpose()
+}
+
 /// The request's fingerprint: its JSON with keys in order (serde_json's map is sorted), hashed.
 pub fn fingerprint(body: &Value) -> Vec<u8> {
     Sha256::digest(body.to_string().as_bytes()).to_vec()
 }
 
-pub async fn claim(db: &mut PgConnection, user_id: i64, key: &str, hash: &[u8]) -> Result<Claim, Refusal> {
-    let fresh = sqlx::query("insert into idempotency_keys (user_id, key, request_hash) values ($1, $2, $3) on conflict do nothing")
-        .bind(user_id)
+pub async fn claim(db: &mut PgConnection, owner: Owner, key: &str, hash: &[u8]) -> Result<Claim, Refusal> {
+    let column = owner.column();
+    let fresh = sqlx::query(&format!("insert into idempotency_keys ({column}, key, request_hash) values ($1, $2, $3) on conflict do nothing"))
+        .bind(owner.id())
         .bind(key)
         .bind(hash)
         .execute(&mut *db)
@@ -47,8 +77,8 @@ pub async fn claim(db: &mut PgConnection, user_id: i64, key: &str, hash: &[u8]) 
         return Ok(Claim::Fresh);
     }
     let (stored, status, body): (Vec<u8>, Option<i16>, Option<Value>) =
-        sqlx::query_as("select request_hash, status, response from idempotency_keys where user_id = $1 and key = $2")
-            .bind(user_id)
+        sqlx::query_as(&format!("select request_hash, status, response from idempotency_keys where {column} = $1 and key = $2"))
+            .bind(owner.id())
             .bind(key)
             .fetch_one(&mut *db)
             .await?;
@@ -65,9 +95,15 @@ pub async fn claim(db: &mut PgConnection, user_id: i64, key: &str, hash: &[u8]) 
     }
 }
 
-pub async fn record(db: &mut PgConnection, user_id: i64, key: &str, status: u16, body: &Value) -> Result<(), sqlx::Error> {
-    sqlx::query("update idempotency_keys set status = $3, response = $4 where user_id = $1 and key = $2")
-        .bind(user_id)
+/// A stored answer sent again, marked `idempotent-replay: true`.
+pub fn replay(status: u16, body: Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+    (status, [("idempotent-replay", "true")], axum::Json(body)).into_response()
+}
+
+pub async fn record(db: &mut PgConnection, owner: Owner, key: &str, status: u16, body: &Value) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("update idempotency_keys set status = $3, response = $4 where {} = $1 and key = $2", owner.column()))
+        .bind(owner.id())
         .bind(key)
         .bind(status as i16)
         .bind(body)

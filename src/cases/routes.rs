@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::access::Viewer;
 use super::act::{self, Step};
-use super::idempotency::{self, Claim};
+use super::idempotency::{self, Claim, Owner};
 use super::store::{self, Case, Filter};
 use super::submit::{self, DUPLICATE_RADIUS_M, MAX_PHOTOS, NewCase};
 use crate::auth::extract::CurrentUser;
@@ -94,27 +94,24 @@ async fn create(
     Json(body): Json<Value>,
 ) -> Result<Response, ApiError> {
     user.area_for(FILERS)?;
-    let key = match headers.get("idempotency-key") {
-        Some(value) => Some(idempotency::check_key(value.to_str().unwrap_or(""))?.to_owned()),
-        None => None,
-    };
+    let key = idempotency::from_headers(&headers)?;
     let new: NewCase = serde_json::from_value(body.clone())
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_json", e.to_string()))?;
-    let viewer = Viewer::from(&user);
+    let owner = Owner::User(user.id);
     let mut tx = state.pool.begin().await?;
     if let Some(key) = &key
-        && let Claim::Replay { status, body } = idempotency::claim(&mut tx, user.id, key, &idempotency::fingerprint(&body)).await?
+        && let Claim::Replay { status, body } = idempotency::claim(&mut tx, owner, key, &idempotency::fingerprint(&body)).await?
     {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
-        return Ok((status, [("idempotent-replay", "true")], axum::Json(body)).into_response());
+        return Ok(idempotency::replay(status, body));
     }
     let index = state.buildings.get();
-    let case = submit::submit(&mut tx, &index, &new, &viewer, &user.actor(), &state.cases).await?;
+    let id = submit::submit(&mut tx, &index, &new, &user.communities, &user.actor(), &state.cases).await?;
+    let case = store::get(&mut tx, id, &Viewer::from(&user), false).await?.ok_or_else(|| ApiError::not_found(format!("case {id} vanished")))?;
     let low = new.accuracy_m.is_some_and(|a| a > state.cases.accuracy_limit_m);
     let answer = serde_json::to_value(Filed { case, warnings: if low { vec!["low_accuracy"] } else { vec![] } })
         .map_err(ApiError::internal)?;
     if let Some(key) = &key {
-        idempotency::record(&mut tx, user.id, key, StatusCode::CREATED.as_u16(), &answer).await?;
+        idempotency::record(&mut tx, owner, key, StatusCode::CREATED.as_u16(), &answer).await?;
     }
     tx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(answer)).into_response())

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::PgConnection;
 
-use super::access::{Viewer, team, visible};
+use super::access::{Viewer, awaiting_office, team, visible};
 use super::workflow::Status;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -128,7 +128,8 @@ pub struct Filter {
     /// Open cases due before the end of today (China time).
     #[serde(default)]
     pub due_today: bool,
-    /// Only cases routed to the viewer's organisation or person (a handler's queue).
+    /// Only cases routed to the viewer's organisation or person (a handler's queue), and for the
+    /// sub-district office those never dispatched (reports waiting to be registered).
     #[serde(default)]
     pub queue: bool,
     /// `deadline` (overdue first, then soonest; the default), `created` or `-created`.
@@ -161,10 +162,11 @@ pub async fn list(db: &mut PgConnection, filter: &Filter, viewer: &Viewer, order
            and (not $9 or (c.status in ('dispatched', 'in_progress', 'backlog') and c.deadline < now()))
            and (not $10 or (c.status in ('dispatched', 'in_progress', 'backlog')
                 and c.deadline < ((now() at time zone 'Asia/Shanghai')::date + 1) at time zone 'Asia/Shanghai'))
-           and (not $11 or c.organisation_id = $4 or c.person_id in (select id from people where user_id = $1))) c
+           and (not $11 or c.organisation_id = $4 or c.person_id in (select id from people where user_id = $1) or {office})) c
          order by {order} limit $12 offset $13",
         columns(),
         visible(1),
+        office = awaiting_office(4),
     );
     viewer
         .bind(sqlx::query_as(&sql))

@@ -1,16 +1,17 @@
 //! Filing a case: the pin is converted to WGS84, placed in its community, grid and estate,
 //! snapped onto a building with the locate index (within the reported GPS accuracy, else 30 m),
 //! routed by its category's tier with a deadline in working time, and written with its first
-//! events (reported → registered → dispatched) and photos, in one transaction.
+//! events (reported → registered → dispatched) and photos, in one transaction. Inspectors and
+//! administrators file through `POST /api/v1/cases`, residents' apps through Open311 with a
+//! sub-district's key (src/open311).
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use sqlx::PgConnection;
 
-use super::access::Viewer;
 use super::calendar::Calendar;
-use super::store::{self, Case, NewEvent};
+use super::store::{self, NewEvent};
 use super::workflow::Status;
 use crate::audit::{self, Actor, Event};
 use crate::refusal::Refusal;
@@ -74,6 +75,10 @@ pub struct NewCase {
     pub reporter_contact: Option<String>,
     /// `inspector` (default), `hotline` (an operator typing a call in) or `resident`.
     pub source: Option<Source>,
+    /// What a reporting app sent beyond the case's fields (Open311's `media_url` and
+    /// `address_string`), kept in the details of the filing event; never read from the API's body.
+    #[serde(skip)]
+    pub details: Map<String, Value>,
 }
 
 /// What the service is configured with for submissions.
@@ -118,19 +123,19 @@ pub fn check(new: &NewCase) -> Result<(f64, f64), Refusal> {
     Ok(new.crs.to_wgs84(new.lon, new.lat))
 }
 
-/// Files the case; answers it as the submitter sees it.
+/// Files the case at a point of one of the `scope` communities (the filer's area); answers its id.
 pub async fn submit(
     db: &mut PgConnection,
     index: &LocateIndex,
     new: &NewCase,
-    viewer: &Viewer,
+    scope: &[i64],
     actor: &Actor,
     settings: &Settings,
-) -> Result<Case, Refusal> {
+) -> Result<i64, Refusal> {
     let (lon, lat) = check(new)?;
     let source = new.source.unwrap_or(Source::Inspector);
     let category = categories::leaf(db, new.category.trim()).await?;
-    let mut place = routing::locate(db, lon, lat, &viewer.communities).await?.ok_or_else(|| {
+    let mut place = routing::locate(db, lon, lat, scope).await?.ok_or_else(|| {
         Refusal::invalid("lon", "outside_communities", format!("the pin ({lon:.6}, {lat:.6}) WGS84 is in no community of your area"))
     })?;
     let hit = index.locate(lon, lat, snap_radius(new.accuracy_m));
@@ -184,7 +189,9 @@ pub async fn submit(
     .fetch_one(&mut *db)
     .await?;
     let event = |action, from, to, details| NewEvent { case_id: id, actor, action, from, to, note: None, details };
-    let reported = store::append(db, NewEvent { note: Some(new.description.trim()).filter(|d| !d.is_empty()), ..event("report", None, Status::Reported, json!({ "source": source })) }).await?;
+    let mut details = new.details.clone();
+    details.insert("source".into(), json!(source));
+    let reported = store::append(db, NewEvent { note: Some(new.description.trim()).filter(|d| !d.is_empty()), ..event("report", None, Status::Reported, Value::Object(details)) }).await?;
     if dispatched {
         store::append(db, event("register", Some(Status::Reported), Status::Registered, json!({}))).await?;
         let details = json!({ "organisation": decision.organisation, "person": decision.person, "reason": decision.reason,
@@ -199,7 +206,7 @@ pub async fn submit(
     if routing.category.code.starts_with("sanitation.") {
         super::dead_spots::refresh(db, routing.place.community_id).await?;
     }
-    store::get(db, id, viewer, false).await?.ok_or_else(|| Refusal::NotFound(format!("case {id} vanished")))
+    Ok(id)
 }
 
 /// Attaches the actor's uploaded photos to a case's event, refusing photos that are not theirs
@@ -240,6 +247,7 @@ mod tests {
             photos: vec![],
             reporter_contact: None,
             source: None,
+            details: Map::new(),
         }
     }
 

@@ -13,10 +13,6 @@ use super::plans::{self, GenerateOptions, PlanView, jobs};
 use crate::audit::Actor;
 use crate::config::{ExportFormat, GridsCommand};
 
-fn actor() -> Actor {
-    Actor { id: None, name: Some("command line".into()), client: None }
-}
-
 pub async fn run(pool: &PgPool, command: GridsCommand) -> anyhow::Result<()> {
     let scope = all_communities(pool).await?;
     match command {
@@ -52,7 +48,7 @@ pub async fn run(pool: &PgPool, command: GridsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         GridsCommand::Publish { plan, force } => {
-            let view = plans::publish(pool, plan, &scope, force, &actor()).await?;
+            let view = plans::publish(pool, plan, &scope, force, &Actor::command_line()).await?;
             println!("plan {plan} of {} is published: {} grids", view.plan.community, view.grids.len());
             Ok(())
         }
@@ -119,8 +115,14 @@ async fn generate(
     let started = Instant::now();
     let progress = if communities.len() > 1 { crate::import::progress_bar() } else { indicatif::ProgressBar::hidden() };
     progress.set_length(communities.len() as u64);
-    let mut outcomes =
-        jobs::generate_many(pool.clone(), communities, scope.into(), options, actor(), jobs::default_workers());
+    let mut outcomes = jobs::generate_many(
+        pool.clone(),
+        communities,
+        scope.into(),
+        options,
+        Actor::command_line(),
+        jobs::default_workers(),
+    );
     let mut results = Vec::new();
     while let Some((index, id, took, outcome)) = outcomes.recv().await {
         let mut plan = plan_json(&outcome.with_context(|| format!("community {id}"))?);

@@ -1,11 +1,13 @@
 //! Rate limits, in one place: sign-in attempts per client address and per user name
-//! ([`Limits::check_login`]), and state-changing requests per signed-in user (the [`Submitter`]
-//! extractor, which every handler that changes something takes instead of `CurrentUser`).
+//! ([`Limits::check_login`]), state-changing requests per signed-in user (the [`Submitter`]
+//! extractor, which every handler that changes something takes instead of `CurrentUser`), and
+//! Open311 requests filed per API key ([`Limits::check_open311`]).
 //!
 //! Each limit is a keyed GCRA limiter (governor) in memory: at most N requests at once, refilled
 //! at N per period. A refused request answers 429 `rate_limited` with `Retry-After` before
-//! anything is read from or written to the database, so it changes nothing stored (no failed
-//! sign-in counted, no audit entry). Limits are per process; they start empty at each start.
+//! anything is written to the database (and, but for the lookup of an Open311 key, read), so it
+//! changes nothing stored (no failed sign-in counted, no audit entry). Limits are per process;
+//! they start empty at each start.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -77,7 +79,8 @@ impl fmt::Display for Rate {
     }
 }
 
-/// The configured rates (`wangge serve --login-rate … --login-rate-user … --submit-rate …`).
+/// The configured rates (`wangge serve --login-rate … --login-rate-user … --submit-rate …
+/// --open311-rate …`).
 #[derive(Debug, Clone, Copy)]
 pub struct LimitSettings {
     /// Sign-in attempts per client address.
@@ -86,6 +89,8 @@ pub struct LimitSettings {
     pub login_per_username: Rate,
     /// State-changing API requests per signed-in user.
     pub submissions: Rate,
+    /// Open311 service requests filed per API key.
+    pub open311: Rate,
 }
 
 impl Default for LimitSettings {
@@ -95,6 +100,7 @@ impl Default for LimitSettings {
             login_per_client: per_minute(10),
             login_per_username: per_minute(10),
             submissions: per_minute(120),
+            open311: per_minute(60),
         }
     }
 }
@@ -106,6 +112,8 @@ pub struct Limits {
     login_clients: DefaultKeyedRateLimiter<Option<IpAddr>>,
     login_usernames: DefaultKeyedRateLimiter<String>,
     submissions: DefaultKeyedRateLimiter<i64>,
+    /// Keyed by the Open311 key's id.
+    open311: DefaultKeyedRateLimiter<i64>,
 }
 
 impl fmt::Debug for Limits {
@@ -124,6 +132,7 @@ impl Limits {
             login_clients: DefaultKeyedRateLimiter::keyed(settings.login_per_client.quota()),
             login_usernames: DefaultKeyedRateLimiter::keyed(settings.login_per_username.quota()),
             submissions: DefaultKeyedRateLimiter::keyed(settings.submissions.quota()),
+            open311: DefaultKeyedRateLimiter::keyed(settings.open311.quota()),
         }
     }
 
@@ -153,17 +162,18 @@ impl Limits {
 
     /// Counts a state-changing request of a signed-in user; refuses it over the limit.
     pub fn check_submission(&self, user_id: i64) -> Result<(), ApiError> {
-        self.submissions.check_key(&user_id).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            tracing::warn!(user_id, "change refused: too many requests");
-            refusal("too many changes in a short time", wait, self.settings.submissions)
-        })
+        check_id(&self.submissions, user_id, "too many changes in a short time", self.settings.submissions)
+    }
+
+    /// Counts a service request filed with an Open311 key; refuses it over the limit.
+    pub fn check_open311(&self, key_id: i64) -> Result<(), ApiError> {
+        check_id(&self.open311, key_id, "too many requests with this API key", self.settings.open311)
     }
 
     /// Forgets the keys whose limits have refilled completely (as if never seen), so that memory
     /// follows the clients of the last period, not every client ever seen.
     pub fn forget_idle(&self) {
-        for limiter in [&self.login_clients as &dyn Forget, &self.login_usernames, &self.submissions] {
+        for limiter in [&self.login_clients as &dyn Forget, &self.login_usernames, &self.submissions, &self.open311] {
             limiter.forget_idle();
         }
     }
@@ -189,6 +199,15 @@ impl<K: std::hash::Hash + Eq + Clone> Forget for DefaultKeyedRateLimiter<K> {
         self.retain_recent();
         self.shrink_to_fit();
     }
+}
+
+/// Counts a request against the limit of an id (a user's, an Open311 key's).
+fn check_id(limiter: &DefaultKeyedRateLimiter<i64>, id: i64, what: &str, rate: Rate) -> Result<(), ApiError> {
+    limiter.check_key(&id).map_err(|not_until| {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        tracing::warn!(id, "refused: {what}");
+        refusal(what, wait, rate)
+    })
 }
 
 /// The key of a user name's sign-in limit: case-folded and bounded, like the lookup.

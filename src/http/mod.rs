@@ -53,6 +53,7 @@ pub fn router(state: AppState, web_dir: &Path, body_limit: usize) -> Router {
         .merge(crate::patrols::routes::routes())
         .merge(crate::leaders::routes::routes())
         .merge(crate::cases::photos::routes::routes(state.photos.max_bytes))
+        .merge(crate::open311::routes::routes())
         .route("/api/{*rest}", any(|| async { ApiError::not_found("no such API endpoint") }))
         .nest_service("/vendor/maplibre-gl", maplibre)
         .fallback_service(ServeDir::new(web_dir))

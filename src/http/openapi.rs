@@ -1,6 +1,7 @@
 //! The OpenAPI document of the whole API, served at `GET /api/openapi.json` without a session:
 //! every operation of the route files (each annotated where it is written), the one error body
-//! (`ApiErrorBody`) behind every 4xx, and the two ways to present a session. `scripts/schemathesis`
+//! (`ApiErrorBody`) behind every 4xx but Open311's (GeoReport's own errors), and the two ways to
+//! present a session. `scripts/schemathesis`
 //! tests the service against it.
 
 use axum::Json;
@@ -88,6 +89,11 @@ use crate::auth::extract::SESSION_COOKIE;
         crate::patrols::routes::coverage,
         crate::leaders::routes::indicators,
         crate::leaders::routes::ranking,
+        crate::open311::routes::services,
+        crate::open311::routes::service,
+        crate::open311::routes::requests,
+        crate::open311::routes::request,
+        crate::open311::routes::create,
     ),
     components(
         schemas(ApiErrorBody),
@@ -114,6 +120,7 @@ use crate::auth::extract::SESSION_COOKIE;
         (name = "cases", description = "Cases: filing, queues, workflow steps, photos, hygiene dead spots (docs/CASES.md)"),
         (name = "patrols", description = "Patrols and their monthly coverage"),
         (name = "leaders", description = "Indicators and the monthly ranking (docs/LEADERS.md)"),
+        (name = "open311", description = "Open311 GeoReport v2 for residents' reporting apps: no session, an API key to file, GeoReport's own errors (docs/CASES.md)"),
         (name = "service", description = "The service itself"),
     )
 )]
@@ -222,10 +229,7 @@ impl IntoResponses for ChangeErrors {
 }
 
 fn refs(responses: &[(&str, &str)]) -> BTreeMap<String, RefOr<Response>> {
-    responses
-        .iter()
-        .map(|(status, name)| ((*status).to_owned(), RefOr::Ref(Ref::from_response_name(*name))))
-        .collect()
+    responses.iter().map(|(status, name)| ((*status).to_owned(), RefOr::Ref(Ref::from_response_name(*name)))).collect()
 }
 
 /// `"Feature"`, a GeoJSON Feature's `type`.
@@ -271,7 +275,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_document_serialises_with_unique_operations_all_but_three_behind_a_session() {
+    fn the_document_serialises_with_unique_operations_all_but_three_and_open311_behind_a_session() {
         let document: Value = serde_json::from_str(&ApiDoc::openapi().to_json().expect("serialises")).expect("JSON");
         let (mut public, mut ids) = (Vec::new(), std::collections::BTreeSet::new());
         for (path, item) in document["paths"].as_object().expect("paths") {
@@ -283,13 +287,29 @@ mod tests {
                     assert_eq!(operation["security"], json!([{ "bearer": [] }, { "session_cookie": [] }]), "{path}");
                 }
                 for (status, response) in operation["responses"].as_object().expect("responses") {
-                    let error_body = &response["content"]["application/json"]["schema"]["$ref"];
-                    let error = response["$ref"].is_string() || error_body == "#/components/schemas/ApiErrorBody";
-                    assert!(status.as_str() < "400" || error, "{method} {path} {status} answers an ApiErrorBody");
+                    let schema = &response["content"]["application/json"]["schema"];
+                    let error = if path.starts_with("/open311/") {
+                        schema["items"]["$ref"] == "#/components/schemas/GeoReportError"
+                    } else {
+                        response["$ref"].is_string() || schema["$ref"] == "#/components/schemas/ApiErrorBody"
+                    };
+                    assert!(status.as_str() < "400" || error, "{method} {path} {status} answers its error body");
                 }
             }
         }
         public.sort();
-        assert_eq!(public, ["get /api/openapi.json", "get /healthz", "post /api/v1/session"]);
+        assert_eq!(
+            public,
+            [
+                "get /api/openapi.json",
+                "get /healthz",
+                "get /open311/v2/requests.json",
+                "get /open311/v2/requests/{file}",
+                "get /open311/v2/services.json",
+                "get /open311/v2/services/{file}",
+                "post /api/v1/session",
+                "post /open311/v2/requests.json",
+            ]
+        );
     }
 }

@@ -58,7 +58,7 @@ async fn audit(
 }
 
 /// The communities of a sub-district, for audit entries about sub-district-wide objects.
-async fn district_communities(db: &mut PgConnection, district_id: i64) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn district_communities(db: &mut PgConnection, district_id: i64) -> Result<Vec<i64>, sqlx::Error> {
     sqlx::query_scalar("select id from communities where district_id = $1 order by id")
         .bind(district_id)
         .fetch_all(db)

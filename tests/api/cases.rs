@@ -81,7 +81,7 @@ fn filing(point: (f64, f64), category: &str) -> Value {
 }
 
 /// A photo row uploaded by `username`, as the upload endpoint would leave it.
-async fn photo(app: &App, username: &str) -> i64 {
+pub async fn photo(app: &App, username: &str) -> i64 {
     sqlx::query_scalar(
         "insert into photos (uploader_id, stored_name, media_type, width, height, bytes, sha256)
          select id, 'test.jpg', 'image/jpeg', 10, 10, 100, 'x' from users where username = $1 returning id",
@@ -92,7 +92,7 @@ async fn photo(app: &App, username: &str) -> i64 {
     .expect("a photo")
 }
 
-async fn step(app: &App, case: i64, body: Value) -> (StatusCode, Value) {
+pub async fn step(app: &App, case: i64, body: Value) -> (StatusCode, Value) {
     app.post_json(&format!("/api/v1/cases/{case}/actions"), &body).await
 }
 
@@ -197,6 +197,33 @@ async fn returned_cases_are_routed_again_and_the_office_is_the_last_owner() {
     let (status, backlog) = step(&app, id, json!({ "action": "backlog", "note": "需协调", "until": tomorrow })).await;
     assert_eq!((status, backlog["status"].as_str(), backlog["backlog_count"].as_i64()), (StatusCode::OK, Some("backlog"), Some(1)), "{backlog}");
     assert!(backlog["deadline"].as_str().is_some_and(|d| d.starts_with(&(tomorrow).to_string())), "{backlog}");
+}
+
+#[tokio::test]
+async fn residents_reports_wait_in_the_office_queue_until_dispatched() {
+    let Setup { mut app, point, .. } = setup().await;
+    let report = |description: &str| json!({ "lon": point.0, "lat": point.1, "category": "order.noise", "source": "resident", "description": description });
+    let (_, first) = app.post_json("/api/v1/cases", &report("楼上装修")).await;
+    let (_, second) = app.post_json("/api/v1/cases", &report("广场舞")).await;
+    let (first, second) = (first["id"].as_i64().expect("an id"), second["id"].as_i64().expect("an id"));
+    let (_, finding) = app.post_json("/api/v1/cases", &filing(point, "order.noise")).await;
+    assert_eq!(finding["status"], "dispatched", "an inspector's finding goes to the unit at once");
+    let queue = |list: &Value| list["cases"].as_array().map(|l| l.iter().filter_map(|c| c["id"].as_i64()).collect::<Vec<_>>()).unwrap_or_default();
+
+    app.sign_in("handler1").await;
+    let (_, list) = app.json("/api/v1/cases?sort=created").await;
+    assert!(!queue(&list).contains(&first), "nobody's report but the office's until dispatched: {list}");
+    app.sign_in("office1").await;
+    let (_, list) = app.json("/api/v1/cases?queue=true&sort=created").await;
+    assert_eq!(queue(&list), [first, second], "the office's queue holds the reports, not the finding");
+    let (status, cancelled) = step(&app, second, json!({ "action": "cancel", "note": "重复反映" })).await;
+    assert_eq!((status, cancelled["status"].as_str()), (StatusCode::OK, Some("cancelled")), "the office keeps sight of what it cancelled: {cancelled}");
+    let (_, registered) = step(&app, first, json!({ "action": "register" })).await;
+    let (_, dispatched) = step(&app, first, json!({ "action": "dispatch" })).await;
+    assert_eq!((registered["status"].as_str(), dispatched["visible"].as_bool()), (Some("registered"), Some(false)), "{dispatched}");
+    app.sign_in("handler1").await;
+    let (_, list) = app.json("/api/v1/cases?queue=true").await;
+    assert!(queue(&list).contains(&first), "dispatched to the committee: {list}");
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@ use std::process::Command;
 
 use super::harness::{database_url, test_db};
 
-fn wangge(url: &str, args: &[&str]) -> (bool, String, String) {
+pub fn wangge(url: &str, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_wangge"))
         .args(args)
         .env("DATABASE_URL", url)

@@ -78,7 +78,12 @@ impl App {
     /// limits that the tests do not reach.
     pub async fn with(datasets: &[Dataset]) -> App {
         let generous = "1000/min".parse().expect("a rate");
-        let limits = LimitSettings { login_per_client: generous, login_per_username: generous, submissions: generous };
+        let limits = LimitSettings {
+            login_per_client: generous,
+            login_per_username: generous,
+            submissions: generous,
+            open311: generous,
+        };
         App::with_limits(datasets, limits).await
     }
 

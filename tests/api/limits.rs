@@ -21,6 +21,7 @@ fn limits(login_per_client: &str, login_per_username: &str, submissions: &str) -
         login_per_client: rate(login_per_client),
         login_per_username: rate(login_per_username),
         submissions: rate(submissions),
+        ..LimitSettings::default()
     }
 }
 

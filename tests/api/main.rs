@@ -10,6 +10,7 @@ mod http;
 mod imports;
 mod leaders;
 mod limits;
+mod open311;
 mod openapi;
 mod patrols;
 mod photos;

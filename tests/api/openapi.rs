@@ -61,6 +61,8 @@ fn sample(parameter: &str) -> &'static str {
     match parameter {
         "layer" => "buildings",
         "tile" => "0.mvt",
+        // Open311's documents are named with their format.
+        "file" => "1.json",
         _ => "1",
     }
 }
@@ -84,7 +86,11 @@ async fn every_operation_is_routed_and_needs_a_session_as_documented() {
         let request = Request::builder().method(method.clone()).uri(&uri).header("content-type", "application/json");
         let (status, body) = app.send(request, "{}".into()).await;
         let answer = String::from_utf8_lossy(&body);
-        let routed = ![StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED].contains(&status);
+        // Open311 answers GeoReport's 404 for a document of a name there is not (no request 1);
+        // its catch-all of unknown paths says "no Open311 resource".
+        let named_404 =
+            status == StatusCode::NOT_FOUND && uri.starts_with("/open311/") && !answer.contains("no Open311 resource");
+        let routed = named_404 || ![StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED].contains(&status);
         assert!(routed, "{method} {uri} is not routed: {status} {answer}");
         assert_eq!(status == StatusCode::UNAUTHORIZED, secured, "{method} {uri} without a session: {status} {answer}");
     }
