@@ -50,7 +50,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{summary}");
             print_rate(&[summary], started);
         }),
-        Command::User(UserCommand::Add { name, role, areas, .. }) => add_user(&database.pool, name, role, areas).await,
+        Command::User(UserCommand::Add { name, role, areas, organisation, .. }) => {
+            add_user(&database.pool, NewUser { username: name, role, password: String::new(), areas, organisation }).await
+        }
         Command::Grids(command) => crate::grids::cli::run(&database.pool, command).await,
         Command::Open311(command) => crate::open311::cli::run(&database.pool, command).await,
     };
@@ -174,11 +176,11 @@ fn check_web_dir(web_dir: &Path) {
 }
 
 /// `wangge user add`: the password comes from standard input, never from the command line.
-async fn add_user(pool: &PgPool, username: String, role: Role, areas: Vec<AreaSpec>) -> anyhow::Result<()> {
+/// Creates `new` with the password read from standard input.
+async fn add_user(pool: &PgPool, mut new: NewUser) -> anyhow::Result<()> {
     let mut password = String::new();
     std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
-    let password = password.trim_end_matches(['\r', '\n']).to_owned();
-    let new = NewUser { username, role, password, areas };
+    new.password = password.trim_end_matches(['\r', '\n']).to_owned();
     let mut tx = pool.begin().await?;
     let id = accounts::create(&mut tx, &new, &Actor::command_line(), None).await?;
     tx.commit().await?;
@@ -199,6 +201,13 @@ pub async fn create_demo_accounts(pool: &PgPool) -> anyhow::Result<Vec<(String, 
     let second = communities.get(1).map_or_else(|| first.clone(), |c| c.1.clone());
     let actor = Actor { id: None, name: Some("demo".into()), client: None };
     let mut created = Vec::new();
+    let committee: Option<i64> = sqlx::query_scalar(
+        "select o.id from organisations o join communities c on c.id = o.community_id
+         where o.kind = 'community_committee' and c.name = $1",
+    )
+    .bind(&second)
+    .fetch_optional(pool)
+    .await?;
     let mut tx = pool.begin().await?;
     for role in Role::ALL {
         let area = match role {
@@ -211,18 +220,9 @@ pub async fn create_demo_accounts(pool: &PgPool) -> anyhow::Result<Vec<(String, 
             role,
             password: crate::auth::password::generate(),
             areas: vec![area],
+            organisation: committee.filter(|_| role == Role::Handler),
         };
-        let id = accounts::create(&mut tx, &new, &actor, None).await?;
-        if role == Role::Handler {
-            sqlx::query(
-                "update users set organisation_id = (select o.id from organisations o join communities c on c.id = o.community_id
-                                                     where o.kind = 'community_committee' and c.name = $2) where id = $1",
-            )
-            .bind(id)
-            .bind(&second)
-            .execute(&mut *tx)
-            .await?;
-        }
+        accounts::create(&mut tx, &new, &actor, None).await?;
         created.push((new.username, role, new.password));
     }
     tx.commit().await?;

@@ -146,6 +146,9 @@ pub enum UserCommand {
         /// Where the user may act: `district:NAME` or `community:NAME` (repeatable).
         #[arg(long = "area")]
         areas: Vec<AreaSpec>,
+        /// A handler's organisation, by id (its routed cases are the handler's queue).
+        #[arg(long)]
+        organisation: Option<i64>,
         /// Read the password from standard input (required: passwords never go on a command line).
         #[arg(long, required = true)]
         password_stdin: bool,

@@ -13,6 +13,8 @@ pub struct NewUser {
     pub role: Role,
     pub password: String,
     pub areas: Vec<AreaSpec>,
+    /// A handler's organisation, whose routed cases they handle (docs/UNITS.md).
+    pub organisation: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,8 @@ pub enum AccountError {
     Taken(String),
     #[error("an area outside your own: {0}")]
     OutsideArea(String),
+    #[error("{0}")]
+    Organisation(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -66,6 +70,9 @@ pub async fn create(
         }
         areas.push(area);
     }
+    if let Some(organisation) = user.organisation {
+        check_organisation(conn, user.role, organisation, &areas).await?;
+    }
     let plain = user.password.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&plain))
         .await
@@ -79,13 +86,48 @@ pub async fn create(
     for area in &areas {
         store::add_area(conn, id, *area).await?;
     }
+    if let Some(organisation) = user.organisation {
+        sqlx::query("update users set organisation_id = $2 where id = $1").bind(id).bind(organisation).execute(&mut *conn).await?;
+    }
     let summary = serde_json::json!({
         "username": user.username,
         "role": user.role,
+        "organisation": user.organisation,
         "areas": areas.iter().map(|(kind, id)| serde_json::json!({ "kind": kind, "id": id })).collect::<Vec<_>>(),
     });
     audit::record(&mut *conn, actor, Event::on_user("user.create", id, summary)).await?;
     Ok(id)
+}
+
+/// Only a handler acts for an organisation, and only for one of a sub-district the user's areas
+/// lie in: a handler of another sub-district's unit would see cases outside their area.
+async fn check_organisation(
+    conn: &mut PgConnection,
+    role: Role,
+    organisation: i64,
+    areas: &[(&'static str, i64)],
+) -> Result<(), AccountError> {
+    if role != Role::Handler {
+        return Err(AccountError::Organisation(format!("only a handler acts for an organisation; this account is a {role}")));
+    }
+    let ids = |kind: &str| areas.iter().filter(|(k, _)| *k == kind).map(|(_, id)| *id).collect::<Vec<_>>();
+    let found: Option<bool> = sqlx::query_scalar(
+        "select exists (select 1 from communities c where c.district_id = o.district_id
+                          and (c.district_id = any($2) or c.id = any($3)))
+         from organisations o where o.id = $1",
+    )
+    .bind(organisation)
+    .bind(ids("district"))
+    .bind(ids("community"))
+    .fetch_optional(&mut *conn)
+    .await?;
+    match found {
+        None => Err(AccountError::Organisation(format!("no organisation {organisation}"))),
+        Some(false) => Err(AccountError::Organisation(format!(
+            "organisation {organisation} belongs to a sub-district outside the user's areas"
+        ))),
+        Some(true) => Ok(()),
+    }
 }
 
 #[cfg(test)]

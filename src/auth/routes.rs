@@ -286,6 +286,8 @@ struct CreateUser {
     /// `district:NAME` or `community:NAME` (a name or an id).
     #[serde(default)]
     areas: Vec<String>,
+    /// A handler's organisation (its id): the cases routed to it are the handler's queue.
+    organisation: Option<i64>,
 }
 
 /// Administrators: creates an account within their area.
@@ -316,7 +318,13 @@ async fn create_user(
         .map(|a| a.parse::<AreaSpec>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::invalid("areas", e))?;
-    let new = NewUser { username: body.username, role: body.role, password: body.password, areas };
+    let new = NewUser {
+        username: body.username,
+        role: body.role,
+        password: body.password,
+        areas,
+        organisation: body.organisation,
+    };
     let mut tx = state.pool.begin().await?;
     let id =
         accounts::create(&mut tx, &new, &user.actor(), Some(&user.communities)).await.map_err(|error| match error {
@@ -328,6 +336,7 @@ async fn create_user(
                 .with_details(json!({ "field": "username" })),
             AccountError::OutsideArea(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", error.to_string())
                 .with_details(json!({ "field": "areas" })),
+            AccountError::Organisation(message) => ApiError::invalid("organisation", message),
             AccountError::Database(e) => e.into(),
         })?;
     tx.commit().await?;

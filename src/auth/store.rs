@@ -24,6 +24,9 @@ pub struct User {
     /// The places this user may act in, as `{"kind", "id", "name"}`.
     #[sqlx(json)]
     pub areas: Vec<Area>,
+    /// A handler's organisation.
+    pub organisation_id: Option<i64>,
+    pub organisation: Option<String>,
 }
 
 /// A role as stored (a checked text column).
@@ -53,7 +56,8 @@ const USER_COLUMNS: &str = "u.id, u.username, u.role, u.disabled, u.locked_until
                  'name', coalesce(d.name, c.name)) order by d.name, c.name)
               from user_areas a left join districts d on d.id = a.district_id
               left join communities c on c.id = a.community_id
-              where a.user_id = u.id), '[]') as areas";
+              where a.user_id = u.id), '[]') as areas,
+    u.organisation_id, (select o.name from organisations o where o.id = u.organisation_id) as organisation";
 
 /// Whether user `u` lies within the communities `$1` (a bigint[]): each of its areas does (a
 /// sub-district when all its communities do, as `accounts::create` decides). A user with no

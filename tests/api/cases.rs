@@ -11,7 +11,7 @@ use wangge::auth::role::Role;
 use wangge::demo::{DemoOptions, generate};
 use wangge::spatial::datum::Crs;
 
-use super::http::{App, error_code};
+use super::http::{App, PASSWORD, error_code};
 
 /// A community with a published plan, its committee (with a handler account), the office, and
 /// an inspector, a leader and a grid leader with accounts. Signed in as the inspector.
@@ -38,15 +38,16 @@ pub async fn setup() -> Setup {
     let (_, office) = app.post_json("/api/v1/organisations", &organisation("district_office", "办事处", None)).await;
     let (committee, office) = (committee["id"].as_i64().expect("an id"), office["id"].as_i64().expect("an id"));
     let area = format!("community:{name}");
-    for (user, role) in [("inspector1", Role::Inspector), ("handler1", Role::Handler), ("office1", Role::Handler), ("leader1", Role::Leader), ("gridlead1", Role::Inspector), ("inspector2", Role::Inspector)] {
+    for (user, role) in [("inspector1", Role::Inspector), ("leader1", Role::Leader), ("gridlead1", Role::Inspector), ("inspector2", Role::Inspector)] {
         app.add_user(user, role, &[&area]).await;
     }
-    sqlx::query("update users set organisation_id = case username when 'handler1' then $1 else $2 end where username in ('handler1', 'office1')")
-        .bind(committee)
-        .bind(office)
-        .execute(&app.pool)
-        .await
-        .expect("links handlers");
+    // Handlers act for an organisation, given when the administrator creates their account.
+    for (user, organisation) in [("handler1", committee), ("office1", office)] {
+        let body = json!({ "username": user, "role": "handler", "password": PASSWORD, "areas": [&area], "organisation": organisation });
+        let (status, created) = app.post_json("/api/v1/users", &body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        assert_eq!(created["user"]["organisation_id"], organisation);
+    }
     let (building, lon, lat): (i64, f64, f64) = sqlx::query_as(
         "select b.id, st_x(st_pointonsurface(b.footprint)), st_y(st_pointonsurface(b.footprint))
          from buildings b join grids g on st_covers(g.boundary, st_pointonsurface(b.footprint))
@@ -374,3 +375,31 @@ async fn repeated_sanitation_findings_at_one_spot_become_a_dead_spot() {
     let (status, _) = app.json("/api/v1/dead-spots/999999").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// An organisation is given to handlers only, and must exist in the sub-district of their areas;
+/// each refusal names the field and creates nobody.
+#[tokio::test]
+async fn only_handlers_act_for_an_organisation_and_only_one_that_exists() {
+    let mut s = setup().await;
+    s.app.sign_in("admin1").await;
+    let name: String = sqlx::query_scalar("select name from communities where id = $1").bind(s.community).fetch_one(&s.app.pool).await.expect("a name");
+    let area = format!("community:{name}");
+    let user = |name: &str, role: &str, organisation: Value| {
+        json!({ "username": name, "role": role, "password": PASSWORD, "areas": [&area], "organisation": organisation })
+    };
+    for (body, refusal, expected) in [
+        (user("inspector9", "inspector", json!(s.committee)), StatusCode::BAD_REQUEST, "only a handler"),
+        (user("handler9", "handler", json!(9_999_999)), StatusCode::BAD_REQUEST, "no organisation 9999999"),
+        (user("handler9", "handler", json!("居委会")), StatusCode::UNPROCESSABLE_ENTITY, "invalid type"),
+    ] {
+        let (status, answer) = s.app.post_json("/api/v1/users", &body).await;
+        assert_eq!(status, refusal, "{answer}");
+        assert!(answer["error"]["message"].as_str().unwrap_or_default().contains(expected), "{answer}");
+    }
+    let (_, users) = s.app.json("/api/v1/users").await;
+    let names: Vec<&str> = users["users"].as_array().expect("users").iter().filter_map(|u| u["username"].as_str()).collect();
+    assert!(!names.iter().any(|n| n.ends_with('9')), "nobody was created: {names:?}");
+    let handler = users["users"].as_array().expect("users").iter().find(|u| u["username"] == "handler1").expect("handler1");
+    assert_eq!((handler["organisation_id"].as_i64(), handler["organisation"].as_str()), (Some(s.committee), Some("居委会")));
+}
+

@@ -111,7 +111,7 @@ impl App {
     /// Creates a user whose password is [`PASSWORD`].
     pub async fn add_user(&self, name: &str, role: Role, areas: &[&str]) {
         let areas = areas.iter().map(|a| a.parse().expect("an area")).collect();
-        let new = NewUser { username: name.into(), role, password: PASSWORD.into(), areas };
+        let new = NewUser { username: name.into(), role, password: PASSWORD.into(), areas, organisation: None };
         let mut tx = self.pool.begin().await.expect("begins");
         accounts::create(&mut tx, &new, &Actor::default(), None).await.expect("creates the user");
         tx.commit().await.expect("commits");

@@ -246,6 +246,35 @@ describe('administration page', { timeout: 420_000 }, () => {
     assert.equal((await auditRows(page)).length, (await apiGet(server, adminToken, '/api/v1/audit?limit=200')).entries.length);
   }));
 
+  test('a handler (处置人员) is created acting for an organisation picked in the form', () => withServerLogsOnFailure(server, async () => {
+    const { page } = session;
+    const form = page.locator('#create-user-form');
+    const community = communities[1];
+    const { organisations } = await apiGet(server, adminToken, `/api/v1/organisations?district=${community.district.id}`);
+    const committee = organisations.find((o) => o.kind === 'community_committee' && o.community_id === community.id);
+    assert.ok(committee, 'the demo has the community\'s committee');
+    const organisation = form.getByLabel('所属单位', { exact: true });
+    assert.ok(await organisation.isHidden(), 'no organisation for an inspector');
+
+    await form.getByLabel('用户名', { exact: true }).fill('li_na');
+    await form.getByLabel('角色', { exact: true }).selectOption({ label: '处置人员' });
+    await organisation.waitFor({ state: 'visible' });
+    await form.getByLabel('初始密码', { exact: true }).fill(NEW_PASSWORD);
+    await form.locator(`#area-choices input[value="community:${community.id}"]`).check();
+    await form.getByRole('button', { name: '创建' }).click();
+    assert.equal((await form.locator('[data-field-error="organisation"]').textContent()).trim(), '必填', 'a handler needs one');
+
+    await organisation.selectOption({ label: `${committee.name}（社区居委会）` });
+    await auditRedrawn(page, () => form.getByRole('button', { name: '创建' }).click());
+    assert.equal((await page.locator('#create-notice').textContent()).trim(), '已创建用户 li_na');
+    const row = page.locator('#user-rows tr[data-username="li_na"]');
+    await row.waitFor({ timeout: 15_000 });
+    assert.equal((await row.locator('.organisation-chip').textContent()).trim(), committee.name);
+    const created = (await apiGet(server, adminToken, '/api/v1/users')).users.find((u) => u.username === 'li_na');
+    assert.deepEqual([created.role, created.organisation_id], ['handler', committee.id]);
+    assert.ok(await organisation.isHidden(), 'the reset form hides it again');
+  }));
+
   test('禁用, 启用 and 解锁 on a user\'s row change the account, its sessions and its sign-ins', () => withServerLogsOnFailure(server, async () => {
     const { page } = session;
     const { leader, inspector } = server.accounts;

@@ -57,6 +57,11 @@ export function areaChoices(admin, communities) {
   return choices;
 }
 
+/** The sub-districts of the communities an administrator manages: where a handler's organisation may be. */
+export function districtIds(communities) {
+  return [...new Set((communities ?? []).map((c) => c.district?.id).filter((id) => id != null))];
+}
+
 /** A lookup of place names by "kind:id", from users' areas and the community list. */
 export function placeNames(users = [], communities = []) {
   const names = new Map();

@@ -10,13 +10,15 @@
 import { api, getJson, postJson } from './api.js';
 import { applyI18n, otherLanguageHref, t } from './i18n.js';
 import {
-  actionLabel, actorLabel, areaChoices, auditQuery, objectLabel, placeNames, summaryText, userActions, userStatus,
+  actionLabel, actorLabel, areaChoices, auditQuery, districtIds, objectLabel, placeNames, summaryText, userActions,
+  userStatus,
 } from './admin-model.js';
 import { bump, showStatus } from './page.js';
 import {
   ROLES, clearFieldErrors, el, formatDateTime, passwordRuleMessage, rateLimitedMessage, roleLabel, setFieldError,
   startSignedIn,
 } from './session.js';
+import { organisationKindLabel } from './units-model.js';
 
 applyI18n();
 document.getElementById('language-switch').href = otherLanguageHref();
@@ -27,6 +29,8 @@ const userCount = document.getElementById('user-count');
 const usersStatus = document.getElementById('users-status');
 const createForm = document.getElementById('create-user-form');
 const roleSelect = document.getElementById('new-role');
+const organisationField = document.getElementById('organisation-field');
+const organisationSelect = document.getElementById('new-organisation');
 const passwordInput = document.getElementById('new-password');
 const areaBox = document.getElementById('area-choices');
 const createError = document.getElementById('create-error');
@@ -37,7 +41,7 @@ const auditRows = document.getElementById('audit-rows');
 const auditCount = document.getElementById('audit-count');
 const auditStatus = document.getElementById('audit-status');
 
-const state = { me: null, users: [], communities: [], names: new Map() };
+const state = { me: null, users: [], communities: [], organisations: [], names: new Map() };
 
 // ---- users -------------------------------------------------------------------------------
 
@@ -49,6 +53,7 @@ function renderUsers() {
       class: 'area-chip', dataset: { kind: a.kind }, title: t(a.kind === 'district' ? 'district' : 'community'), text: a.name,
     })));
     if ((u.areas ?? []).length === 0) areas.textContent = t('missing');
+    if (u.organisation) areas.append(el('span', { class: 'organisation-chip', title: t('user_organisation'), text: u.organisation }));
     return el('tr', { dataset: { username: u.username, userId: u.id } },
       el('td', { class: 'username', text: u.username }),
       el('td', { class: 'role', dataset: { role: u.role }, text: roleLabel(u.role) }),
@@ -102,6 +107,22 @@ function renderRoleOptions() {
   );
 }
 
+/** A handler acts for an organisation: the field shows for that role only. */
+function renderOrganisationField() {
+  const handler = roleSelect.value === 'handler';
+  organisationField.hidden = !handler;
+  organisationSelect.disabled = !handler;
+}
+
+function renderOrganisationOptions() {
+  organisationSelect.replaceChildren(
+    el('option', { value: '', text: t('choose_organisation') }),
+    ...state.organisations.map((o) => el('option', { value: String(o.id), text: `${o.name}（${organisationKindLabel(o.kind)}）` })),
+  );
+}
+
+roleSelect.addEventListener('change', renderOrganisationField);
+
 function renderAreaChoices(admin) {
   const choices = areaChoices(admin, state.communities);
   areaBox.replaceChildren(...choices.map((c) => {
@@ -136,6 +157,11 @@ createForm.addEventListener('submit', async (event) => {
     areas: form.getAll('areas').map(String),
   };
   let ok = true;
+  if (body.role === 'handler') {
+    const organisation = String(form.get('organisation') ?? '');
+    if (!organisation) ok = !setFieldError(createForm, 'organisation', t('required'));
+    body.organisation = Number(organisation);
+  }
   if (!body.username) ok = !setFieldError(createForm, 'username', t('required'));
   if (!body.role) ok = !setFieldError(createForm, 'role', t('required'));
   if (!body.password) ok = !setFieldError(createForm, 'password', t('required'));
@@ -145,6 +171,7 @@ createForm.addEventListener('submit', async (event) => {
   try {
     const created = await postJson('/api/v1/users', body);
     createForm.reset();
+    renderOrganisationField();
     passwordInput.type = 'password';
     createNotice.textContent = t('user_created', { name: created?.user?.username ?? body.username });
     createNotice.hidden = false;
@@ -220,6 +247,15 @@ async function start(admin) {
     showStatus(usersStatus, t('load_failed', { message: err.message }), 'error');
   }
   renderAreaChoices(admin);
+  try {
+    const lists = await Promise.all(districtIds(state.communities).map((id) => getJson(`/api/v1/organisations?district=${id}`)));
+    state.organisations = lists.flatMap((list) => list.organisations ?? []);
+  } catch (err) {
+    state.organisations = [];
+    showStatus(usersStatus, t('load_failed', { message: err.message }), 'error');
+  }
+  renderOrganisationOptions();
+  renderOrganisationField();
   await loadUsers();
   await loadAudit();
   document.body.dataset.adminReady = 'true';
