@@ -12,22 +12,18 @@
 //! `WANGGE_BENCH_USER` and `WANGGE_BENCH_PASSWORD` (signed in with `POST /api/v1/session`).
 //! Under `cargo test --benches` (no `--bench` argument) it does nothing.
 
+#[path = "common/client.rs"]
+mod client;
 mod common;
 
-use common::env_or;
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
-use hyper::{Request, StatusCode, header};
-use hyper_util::rt::TokioIo;
+use client::{Client, Error, Target, percentile, sign_in, target};
+use common::env_or;
+use hyper::StatusCode;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use wangge::spatial::tile::TileId;
-
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -44,111 +40,6 @@ fn main() {
         eprintln!("http benchmark failed: {error}");
         std::process::exit(1);
     }
-}
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-
-struct Target {
-    authority: String,
-    address: SocketAddr,
-    /// `Authorization` header value, once signed in.
-    authorization: Option<String>,
-}
-
-/// `http://HOST:PORT[/]` on a loopback address, or an error.
-async fn target(url: &str) -> Result<Target, Error> {
-    let authority = url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("WANGGE_BENCH_URL must start with http://, got {url}"))?
-        .trim_end_matches('/');
-    if authority.contains('/') {
-        return Err(format!("WANGGE_BENCH_URL must be http://HOST:PORT with no path, got {url}").into());
-    }
-    let address = tokio::net::lookup_host(authority)
-        .await?
-        .next()
-        .ok_or_else(|| format!("{authority} resolves to no address"))?;
-    if !address.ip().is_loopback() {
-        return Err(format!("{authority} is {address}: this benchmark only sends to loopback addresses").into());
-    }
-    Ok(Target { authority: authority.to_owned(), address, authorization: None })
-}
-
-struct Client {
-    sender: SendRequest<Full<Bytes>>,
-    authority: String,
-    authorization: Option<String>,
-}
-
-impl Client {
-    async fn connect(target: &Target) -> Result<Client, Error> {
-        let stream = tokio::net::TcpStream::connect(target.address).await?;
-        stream.set_nodelay(true)?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                eprintln!("connection closed with an error: {error}");
-            }
-        });
-        Ok(Client { sender, authority: target.authority.clone(), authorization: target.authorization.clone() })
-    }
-
-    /// GET `path` on the keep-alive connection; the status and the whole body.
-    async fn get(&mut self, path: &str) -> Result<(StatusCode, Bytes), Error> {
-        self.send(Request::get(path), path, Bytes::new()).await
-    }
-
-    async fn send(
-        &mut self,
-        request: hyper::http::request::Builder,
-        path: &str,
-        body: Bytes,
-    ) -> Result<(StatusCode, Bytes), Error> {
-        let mut request = request.header(header::HOST, &self.authority);
-        if let Some(authorization) = &self.authorization {
-            request = request.header(header::AUTHORIZATION, authorization);
-        }
-        if !body.is_empty() {
-            request = request.header(header::CONTENT_TYPE, "application/json");
-        }
-        let request = request.body(Full::new(body))?;
-        let exchange = async {
-            self.sender.ready().await?;
-            let response = self.sender.send_request(request).await?;
-            let status = response.status();
-            let body = response.into_body().collect().await?.to_bytes();
-            Ok::<_, Error>((status, body))
-        };
-        tokio::time::timeout(REQUEST_TIMEOUT, exchange)
-            .await
-            .map_err(|_| format!("GET {path}: no answer within {} s", REQUEST_TIMEOUT.as_secs()))?
-    }
-}
-
-/// The `Authorization` header to send, from `WANGGE_BENCH_TOKEN` or by signing in as
-/// `WANGGE_BENCH_USER`; None when neither is set.
-async fn sign_in(target: &Target) -> Result<Option<String>, Error> {
-    if let Ok(token) = std::env::var("WANGGE_BENCH_TOKEN") {
-        println!("authenticated with WANGGE_BENCH_TOKEN: every request also looks up its session");
-        return Ok(Some(format!("Bearer {token}")));
-    }
-    let Ok(username) = std::env::var("WANGGE_BENCH_USER") else { return Ok(None) };
-    let password =
-        std::env::var("WANGGE_BENCH_PASSWORD").map_err(|_| "WANGGE_BENCH_USER needs WANGGE_BENCH_PASSWORD")?;
-    let mut client = Client::connect(target).await?;
-    let body = serde_json::json!({ "username": username, "password": password }).to_string();
-    let started = Instant::now();
-    let (status, answer) = client.send(Request::post("/api/v1/session"), "/api/v1/session", body.into()).await?;
-    if status != StatusCode::OK {
-        return Err(format!("signing in as {username}: {status} {}", String::from_utf8_lossy(&answer)).into());
-    }
-    let answer: serde_json::Value = serde_json::from_slice(&answer)?;
-    let token = answer["token"].as_str().ok_or("the sign-in answer has no token")?;
-    println!(
-        "signed in as {username} in {:.0} ms: every request also looks up its session (Authorization: Bearer)",
-        started.elapsed().as_secs_f64() * 1e3
-    );
-    Ok(Some(format!("Bearer {token}")))
 }
 
 /// A community's [min lon, min lat, max lon, max lat].
@@ -327,14 +218,7 @@ impl Run {
         let n = self.outcomes.len();
         let mut latencies: Vec<Duration> = self.outcomes.iter().map(|o| o.latency).collect();
         latencies.sort_unstable();
-        // Nearest-rank percentiles.
-        let pct = |p: f64| -> f64 {
-            if latencies.is_empty() {
-                return f64::NAN;
-            }
-            let rank = ((p / 100.0) * latencies.len() as f64).ceil().max(1.0) as usize;
-            latencies[rank - 1].as_secs_f64() * 1e3
-        };
+        let pct = |p: f64| percentile(&latencies, p);
         let rate = n as f64 / self.elapsed.as_secs_f64();
         let ok = self.outcomes.iter().filter(|o| o.status == StatusCode::OK).count();
         let detail = if what == "locate" {
