@@ -80,7 +80,7 @@ async fn create(
         return Ok((status, [("idempotent-replay", "true")], axum::Json(body)).into_response());
     }
     let index = state.buildings.get();
-    let case = submit::submit(&mut tx, &index, &new, &viewer, &user.actor(), &state.cases).await?;
+    let case = submit::submit(&mut tx, &index, &new, &viewer, &user.actor(), &state.cases, chrono::Utc::now()).await?;
     let low = new.accuracy_m.is_some_and(|a| a > state.cases.accuracy_limit_m);
     let answer = serde_json::to_value(Filed { case, warnings: if low { vec!["low_accuracy"] } else { vec![] } })
         .map_err(ApiError::internal)?;
@@ -138,7 +138,7 @@ async fn step(
     Json(body): Json<Step>,
 ) -> Result<Response, ApiError> {
     let mut tx = state.pool.begin().await?;
-    let case = act::act(&mut tx, id, &body, &Viewer::from(&user), &user.actor(), &state.cases).await?;
+    let case = act::act(&mut tx, id, &body, &Viewer::from(&user), &user.actor(), &state.cases, chrono::Utc::now()).await?;
     tx.commit().await?;
     Ok(match case {
         Some(case) => axum::Json(case).into_response(),
@@ -236,7 +236,7 @@ async fn add(
         return Err(Refusal::conflict("case_finished", format!("case {id} is {status}; file a new one")).into());
     }
     let actor = user.actor();
-    let event = store::append(&mut tx, store::NewEvent { case_id: id, actor: &actor, action: "addition", from: Some(status), to: status, note: Some(note), details: json!({}) }).await?;
+    let event = store::append(&mut tx, store::NewEvent { case_id: id, at: chrono::Utc::now(), actor: &actor, action: "addition", from: Some(status), to: status, note: Some(note), details: json!({}) }).await?;
     submit::attach(&mut tx, &body.photos, &actor, id, event).await?;
     let entry = crate::audit::Event { action: "case.addition", object_type: Some("case"), object_id: Some(id.to_string()), summary: json!({}) };
     crate::audit::record_in(&mut *tx, &actor, entry, &[community]).await?;
