@@ -73,7 +73,7 @@ impl Case {
 }
 
 /// The columns of [`Case`] for the case aliased `c`, with the viewer bound at `$1..$4`.
-fn columns() -> String {
+pub fn columns() -> String {
     format!(
         "c.id, c.number, c.source, c.category, k.name as category_name,
          case when hide then '' else c.description end as description,
