@@ -189,6 +189,49 @@ async fn simulate(pool: &PgPool, data_dir: &Path, args: &SimulateArgs) -> anyhow
     let options = history::Options { cases: args.cases, days: args.days, seed: args.seed };
     let filed = history::generate(pool, &buildings.get(), &Default::default(), &photo_dir, &admin, options).await?;
     println!("{filed} cases filed over {} days in {:.1} s", args.days, started.elapsed().as_secs_f64());
+    if args.measure > 0 {
+        measure_leaders(pool, &admin, args.measure, args.seed).await?;
+    }
+    Ok(())
+}
+
+/// Times what the leaders' page asks most: the heatmap (200 m hexagons) of random week-long and
+/// month-long periods of the past 90 days over the administrator's first sub-district, and that
+/// sub-district's indicators over the 90 days. Prints nearest-rank p50 and p99.
+async fn measure_leaders(pool: &PgPool, admin: &crate::cases::access::Viewer, runs: usize, seed: u64) -> anyhow::Result<()> {
+    use crate::leaders::{map, store};
+    use rand::{Rng, SeedableRng};
+    let district: i64 = sqlx::query_scalar("select district_id from communities where id = any($1) order by id limit 1")
+        .bind(&admin.communities)
+        .fetch_one(pool)
+        .await?;
+    let cases: i64 = sqlx::query_scalar("select count(*) from cases where district_id = $1").bind(district).fetch_one(pool).await?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let today = (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive();
+    let mut db = pool.acquire().await?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let span = if rng.random_bool(0.5) { 7 } else { 30 };
+        let to = today - chrono::TimeDelta::days(rng.random_range(0..90 - span));
+        let from = to - chrono::TimeDelta::days(span - 1);
+        let selection = map::Selection {
+            area: map::Area::District(district),
+            scope: &admin.communities,
+            start: store::day_start(from),
+            end: store::day_start(to + chrono::TimeDelta::days(1)),
+            category: None,
+            status: map::StatusFilter::All,
+        };
+        let started = Instant::now();
+        map::heatmap(&mut db, &selection, 200.0).await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let rank = |p: f64| times[((p * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
+    println!("heatmap over {cases} cases of the sub-district, {runs} runs: p50 {:.1} ms, p99 {:.1} ms", rank(0.5), rank(0.99));
+    let started = Instant::now();
+    store::unit_indicators(&mut db, store::Unit::District(district), store::day_start(today - chrono::TimeDelta::days(89)), store::day_start(today + chrono::TimeDelta::days(1))).await?;
+    println!("sub-district indicators over 90 days: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
     Ok(())
 }
 

@@ -248,6 +248,9 @@ pub struct SimulateArgs {
     /// Where the reports' photos are written (default `<data dir>/photos`).
     #[arg(long)]
     pub photo_dir: Option<PathBuf>,
+    /// Then time this many heatmaps of random periods and the sub-district's indicators.
+    #[arg(long, default_value_t = 0)]
+    pub measure: usize,
 }
 
 #[derive(Debug, Clone, Subcommand)]

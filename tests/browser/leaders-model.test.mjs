@@ -19,7 +19,7 @@ test('the slider counts back from today, by day or by the week ending on the day
 });
 
 test('zooming in goes from the heatmap to the grids to the pins, with smaller hexagons', () => {
-  assert.deepEqual([12, 14, 15.9, 16, 18].map(layerForZoom), ['heatmap', 'choropleth', 'choropleth', 'pins', 'pins']);
+  assert.deepEqual([12, 14.9, 15, 16.9, 17, 18].map(layerForZoom), ['heatmap', 'heatmap', 'choropleth', 'choropleth', 'pins', 'pins']);
   const sizes = [10, 12, 13, 14, 17].map(resolutionForZoom);
   assert.ok(sizes.every((s, i) => i === 0 || s <= sizes[i - 1]), String(sizes));
   assert.ok(sizes.every((s) => s >= 50 && s <= 2000), String(sizes));

@@ -9,8 +9,8 @@ import { t } from './i18n.js';
 export const SLIDER_DAYS = 90;
 
 /** Below this zoom the map shows the heatmap; from it the grids' choropleth; from PINS_ZOOM pins. */
-export const CHOROPLETH_ZOOM = 14;
-export const PINS_ZOOM = 16;
+export const CHOROPLETH_ZOOM = 15;
+export const PINS_ZOOM = 17;
 
 /** The largest box of pins the service answers, in degrees (its MAX_PIN_BOX_DEG). */
 export const MAX_PIN_BOX_DEG = 0.03;

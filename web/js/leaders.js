@@ -86,6 +86,7 @@ async function loadHeatmap() {
   setSource('cells', heatmapFeatures(heatmap));
   document.body.dataset.heatmapTotal = String(heatmap.total);
   window.leadersPage.heatmap = heatmap;
+  window.leadersPage.heatmapQuery = query;
   bump('heatmapLoaded');
 }
 
@@ -260,7 +261,7 @@ async function start(user) {
   ui.rankingMonth.value = chinaMonth();
   state.map = createMap('map');
   window.leadersMap = state.map;
-  window.leadersPage = { user, heatmap: null };
+  window.leadersPage = { user, heatmap: null, heatmapQuery: null };
   fitToBboxes(state.map, communities.map((c) => c.bbox));
   await new Promise((resolve) => state.map.once('load', resolve));
   addLayers(state.map);
