@@ -45,7 +45,7 @@ test('heatmap cells become points weighted by their share of the largest', () =>
 test('rates read as percentages and nothing to measure as a dash', () => {
   assert.equal(percent(0.8567), '85.7%');
   assert.equal(percent(null), '—');
-  const rows = indicatorRows({ counts: { filed: 12, open_overdue: 2 }, closure_rate: 0.5, on_time_rate: null, rework_rate: 0, dead_spots_per_1000_households: 1.234, patrol_coverage: null });
+  const rows = indicatorRows({ filed: 12, open_overdue: 2, closure_rate: 0.5, on_time_rate: null, rework_rate: 0, dead_spots_per_1000_households: 1.234, patrol_coverage: null });
   assert.deepEqual(rows.map((r) => r[1]), ['12', '50.0%', '—', '0.0%', '2', '1.23', '—']);
 });
 

@@ -67,6 +67,7 @@ describe('leaders page', { timeout: 600_000 }, () => {
     assert.equal(await page.evaluate(() => document.body.dataset.mapLayer), 'heatmap');
     assert.ok(await page.evaluate(() => window.leadersMap.querySourceFeatures('cells').length > 0), 'the heatmap is drawn from the cells');
     assert.match(await page.locator('#indicators').innerText(), /结案率/);
+    assert.equal(await page.locator('#trend polyline').count(), 2, 'the trend of cases filed and closed');
     await page.screenshot({ path: path.join(artifacts, 'leaders-heatmap.png') });
 
     // Three weeks back: another week, other cells.

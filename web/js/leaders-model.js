@@ -82,9 +82,9 @@ export function percent(rate) {
   return rate === null || rate === undefined ? t('missing') : `${(rate * 100).toFixed(1)}%`;
 }
 
-/** The indicators the side panel lists, as [label, text]. */
+/** The indicators the side panel lists, as [label, text] (the counts are flattened into them). */
 export function indicatorRows(indicators) {
-  const c = indicators?.counts ?? {};
+  const c = indicators ?? {};
   const per1000 = indicators?.dead_spots_per_1000_households;
   return [
     [t('ind_filed'), String(c.filed ?? 0)],

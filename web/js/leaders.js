@@ -113,8 +113,8 @@ function pointsOf(cases) {
   };
 }
 
+/** Dead spots active now, and cases overdue now (filed in the slider's 90 days): not the period's. */
 async function loadLayers() {
-  const { from, to } = period();
   const [spots, overdue] = await Promise.all([
     ui.deadSpots.checked ? getJson('/api/v1/dead-spots') : { dead_spots: [] },
     ui.overdue.checked
@@ -128,7 +128,7 @@ async function loadLayers() {
     features: spotsShown.map((s) => ({ type: 'Feature', geometry: { type: 'Point', coordinates: [s.lon, s.lat] }, properties: { cases: s.case_count } })),
   });
   setSource('overdue', pointsOf(overdue.cases));
-  ui.layerNote.textContent = t('layer_counts', { spots: spotsShown.length, overdue: overdue.cases.length, from, to });
+  ui.layerNote.textContent = t('layer_counts', { spots: spotsShown.length, overdue: overdue.cases.length });
 }
 
 async function loadIndicators() {
@@ -143,8 +143,8 @@ async function loadTrend() {
   const unit = ui.area.value ? { unit: 'community', id: ui.area.value } : { unit: 'district', id: state.district };
   const weeks = trendWeeks(state.today);
   const answers = await Promise.all(weeks.map((w) => getJson(`/api/v1/indicators?${mapQuery({ ...unit, ...w })}`)));
-  const filed = answers.map((a) => a.indicators.counts.filed);
-  const closed = answers.map((a) => a.indicators.counts.closed);
+  const filed = answers.map((a) => a.indicators.filed);
+  const closed = answers.map((a) => a.indicators.closed);
   const line = (values, kind) => {
     const node = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
     node.setAttribute('points', trendPoints(values, 280, 80));
