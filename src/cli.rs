@@ -11,13 +11,14 @@ use crate::audit::Actor;
 use crate::auth::accounts::{self, NewUser};
 use crate::auth::role::{AreaSpec, Role};
 use crate::auth::routes::SessionSettings;
-use crate::config::{Cli, Command, DemoArgs, ImportCommand, ServeArgs, TargetArgs, UserCommand};
+use crate::config::{Cli, Command, DemoArgs, ImportCommand, ServeArgs, SimulateArgs, TargetArgs, UserCommand};
 use crate::db::Database;
 use crate::db::cluster::Access;
 use crate::import::dataset::Dataset;
 use crate::import::geojson::{FeatureKind, GeojsonOptions};
 use crate::import::{self, Summary, Target};
 use crate::places::index::BuildingIndex;
+use crate::cases::history;
 use crate::{demo, http, places};
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -50,6 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{summary}");
             print_rate(&[summary], started);
         }),
+        Command::Simulate(args) => simulate(&database.pool, &cli.database.data_dir, &args).await,
         Command::User(UserCommand::Add { name, role, areas, organisation, .. }) => {
             add_user(&database.pool, NewUser { username: name, role, password: String::new(), areas, organisation }).await
         }
@@ -130,6 +132,11 @@ fn demo_fallback_district() -> String {
 }
 
 async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Result<()> {
+    let buildings = Arc::new(BuildingIndex::default());
+    let photos = args.photos(data_dir);
+    std::fs::create_dir_all(&photos.dir)
+        .with_context(|| format!("creating the photo directory {}", photos.dir.display()))?;
+    let cases = Arc::new(args.case_settings());
     if args.load_demo && places::store::community_count(pool).await? == 0 {
         tracing::info!("the database has no community yet: loading the demo sub-district");
         let summary = load_demo(pool, &DemoArgs { communities: 6, seed: 42 }).await?;
@@ -139,9 +146,13 @@ async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Resul
             "demo: {} plans published, {} people, {} assignments (see /units.html)",
             units.plans, units.people, units.assignments
         );
-        print_demo_accounts(&create_demo_accounts(pool).await?);
+        let accounts = create_demo_accounts(pool).await?;
+        buildings.reload(pool).await?;
+        let admin = history::administrator(pool, "demo_admin").await?;
+        let filed = history::generate(pool, &buildings.get(), &cases, &photos.dir, &admin, DEMO_HISTORY).await?;
+        eprintln!("demo: {filed} cases over the past {} days (see /leaders.html)", DEMO_HISTORY.days);
+        print_demo_accounts(&accounts);
     }
-    let buildings = Arc::new(BuildingIndex::default());
     buildings.reload(pool).await?;
     let interrupted = crate::grids::plans::jobs::interrupt_stale(pool).await?;
     if interrupted > 0 {
@@ -152,10 +163,6 @@ async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Resul
     let sessions = SessionSettings { hours: args.session_hours, secure_cookie: !args.insecure_cookie };
     let limits = Arc::new(http::limit::Limits::new(args.limits()));
     let upkeep = limits.clone().spawn_upkeep();
-    let cases = Arc::new(args.case_settings());
-    let photos = args.photos(data_dir);
-    std::fs::create_dir_all(&photos.dir)
-        .with_context(|| format!("creating the photo directory {}", photos.dir.display()))?;
     let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: args.ranking_weights, photos };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
@@ -167,6 +174,68 @@ async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Resul
     follower.abort();
     upkeep.abort();
     served
+}
+
+/// The demo's cases: a few a day over a quarter, enough for the heatmap, the slider and three
+/// monthly rankings, few enough to load in seconds.
+const DEMO_HISTORY: history::Options = history::Options { cases: 400, days: 90, seed: 42 };
+
+/// `wangge simulate`: a history of cases filed by an administrator over their area, and the time
+/// it took.
+async fn simulate(pool: &PgPool, data_dir: &Path, args: &SimulateArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let buildings = BuildingIndex::default();
+    buildings.reload(pool).await?;
+    let photo_dir = args.photo_dir.clone().unwrap_or_else(|| data_dir.join("photos"));
+    std::fs::create_dir_all(&photo_dir).with_context(|| format!("creating the photo directory {}", photo_dir.display()))?;
+    let admin = history::administrator(pool, &args.user).await?;
+    let options = history::Options { cases: args.cases, days: args.days, seed: args.seed };
+    let filed = history::generate(pool, &buildings.get(), &Default::default(), &photo_dir, &admin, options).await?;
+    println!("{filed} cases filed over {} days in {:.1} s", args.days, started.elapsed().as_secs_f64());
+    if args.measure > 0 {
+        measure_leaders(pool, &admin, args.measure, args.seed).await?;
+    }
+    Ok(())
+}
+
+/// Times what the leaders' page asks most: the heatmap (200 m hexagons) of random week-long and
+/// month-long periods of the past 90 days over the administrator's first sub-district, and that
+/// sub-district's indicators over the 90 days. Prints nearest-rank p50 and p99.
+async fn measure_leaders(pool: &PgPool, admin: &crate::cases::access::Viewer, runs: usize, seed: u64) -> anyhow::Result<()> {
+    use crate::leaders::{map, store};
+    use rand::{Rng, SeedableRng};
+    let district: i64 = sqlx::query_scalar("select district_id from communities where id = any($1) order by id limit 1")
+        .bind(&admin.communities)
+        .fetch_one(pool)
+        .await?;
+    let cases: i64 = sqlx::query_scalar("select count(*) from cases where district_id = $1").bind(district).fetch_one(pool).await?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let today = (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive();
+    let mut db = pool.acquire().await?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let span = if rng.random_bool(0.5) { 7 } else { 30 };
+        let to = today - chrono::TimeDelta::days(rng.random_range(0..90 - span));
+        let from = to - chrono::TimeDelta::days(span - 1);
+        let selection = map::Selection {
+            area: map::Area::District(district),
+            scope: &admin.communities,
+            start: store::day_start(from),
+            end: store::day_start(to + chrono::TimeDelta::days(1)),
+            category: None,
+            status: map::StatusFilter::All,
+        };
+        let started = Instant::now();
+        map::heatmap(&mut db, &selection, 200.0).await?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let rank = |p: f64| times[((p * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
+    println!("heatmap over {cases} cases of the sub-district, {runs} runs: p50 {:.1} ms, p99 {:.1} ms", rank(0.5), rank(0.99));
+    let started = Instant::now();
+    store::unit_indicators(&mut db, store::Unit::District(district), store::day_start(today - chrono::TimeDelta::days(89)), store::day_start(today + chrono::TimeDelta::days(1))).await?;
+    println!("sub-district indicators over 90 days: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    Ok(())
 }
 
 fn check_web_dir(web_dir: &Path) {

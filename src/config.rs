@@ -52,6 +52,8 @@ pub enum Command {
     Import(ImportCommand),
     /// Generate and load a deterministic demo sub-district.
     Demo(DemoArgs),
+    /// Generate a deterministic history of cases over the past days (the leaders' view at scale).
+    Simulate(SimulateArgs),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -260,6 +262,28 @@ pub struct DemoArgs {
     /// Random seed: the same seed gives the same demo.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Number of cases to file.
+    #[arg(long, default_value_t = 1000)]
+    pub cases: usize,
+    /// Random seed: the same seed over the same data gives the same history.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Filings fall in this many days before now.
+    #[arg(long, default_value_t = 90)]
+    pub days: u32,
+    /// The administrator the cases are filed and moved by (their area is where they fall).
+    #[arg(long = "as", default_value = "demo_admin")]
+    pub user: String,
+    /// Where the reports' photos are written (default `<data dir>/photos`).
+    #[arg(long)]
+    pub photo_dir: Option<PathBuf>,
+    /// Then time this many heatmaps of random periods and the sub-district's indicators.
+    #[arg(long, default_value_t = 0)]
+    pub measure: usize,
 }
 
 #[derive(Debug, Clone, Subcommand)]

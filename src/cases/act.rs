@@ -9,7 +9,7 @@
 //! - verify, reject, close: the grid's team, the inspector who filed it, or an administrator;
 //! - feedback (telling the resident): the unit, the sub-district office or an administrator.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -115,8 +115,9 @@ struct Change {
     duplicate_of: Option<i64>,
 }
 
-/// Takes one step on a case the viewer sees; answers the case after it, or None when the step
-/// took it out of the viewer's sight (a unit that returned it).
+/// Takes one step on a case the viewer sees at `now` (the request's time; generated histories
+/// step in the past); answers the case after it, or None when the step took it out of the
+/// viewer's sight (a unit that returned it).
 pub async fn act(
     db: &mut PgConnection,
     case_id: i64,
@@ -124,6 +125,7 @@ pub async fn act(
     viewer: &Viewer,
     actor: &Actor,
     settings: &Settings,
+    now: DateTime<Utc>,
 ) -> Result<Option<Case>, Refusal> {
     let case = store::get(db, case_id, viewer, true).await?.ok_or_else(|| Refusal::NotFound(format!("no case {case_id} in your area")))?;
     let from = case.status();
@@ -156,7 +158,7 @@ pub async fn act(
             }
             let routed = reroute(db, &case, (step.action == Action::Return).then_some(case.organisation_id).flatten()).await?;
             let deadline = match routed.deadline {
-                Some(rule) => load_calendar(db, settings).await?.deadline(Utc::now(), rule),
+                Some(rule) => load_calendar(db, settings, now).await?.deadline(now, rule),
                 None => None,
             };
             let decision = &routed.decision;
@@ -173,11 +175,11 @@ pub async fn act(
         Action::Backlog => {
             required(note, "note", "putting a case on the backlog")?;
             let until = step.until.ok_or_else(|| Refusal::invalid("until", "required", "the backlog needs the date the case will be solved by"))?;
-            let today = (Utc::now() + chrono::TimeDelta::hours(8)).date_naive();
+            let today = (now + chrono::TimeDelta::hours(8)).date_naive();
             if until < today {
                 return Err(Refusal::invalid("until", "in_the_past", "the new date is in the past"));
             }
-            let deadline = load_calendar(db, settings).await?.end_of(until);
+            let deadline = load_calendar(db, settings, now).await?.end_of(until);
             change.deadline = Some(deadline);
             change.backlog = true;
             details = json!({ "until": until, "previous_deadline": case.deadline });
@@ -199,7 +201,7 @@ pub async fn act(
         }
         Action::Duplicate => {
             let original = step.duplicate_of.ok_or_else(|| Refusal::invalid("duplicate_of", "required", "name the case this one repeats"))?;
-            link_duplicate(db, &case, original, actor).await?;
+            link_duplicate(db, &case, original, actor, now).await?;
             change.duplicate_of = Some(original);
             details = json!({ "duplicate_of": original });
         }
@@ -208,9 +210,9 @@ pub async fn act(
     if !step.photos.is_empty() && step.action != Action::Report && note.is_none() {
         return Err(Refusal::invalid("note", "required", "photos on a step come with a note"));
     }
-    let event = store::append(db, NewEvent { case_id, actor, action: step.action.as_str(), from: Some(from), to, note, details }).await?;
+    let event = store::append(db, NewEvent { case_id, at: now, actor, action: step.action.as_str(), from: Some(from), to, note, details }).await?;
     attach(db, &step.photos, actor, case_id, event).await?;
-    write(db, case_id, to, &change).await?;
+    write(db, case_id, to, &change, now).await?;
     let summary = json!({ "action": step.action, "from": from, "to": to });
     let entry = Event { action: "case.step", object_type: Some("case"), object_id: Some(case_id.to_string()), summary };
     audit::record_in(&mut *db, actor, entry, &[case.community_id]).await?;
@@ -249,7 +251,7 @@ async fn reroute(db: &mut PgConnection, case: &Case, returned_by: Option<i64>) -
 }
 
 /// Checks the original of a duplicate and records the link on it too.
-async fn link_duplicate(db: &mut PgConnection, case: &Case, original: i64, actor: &Actor) -> Result<(), Refusal> {
+async fn link_duplicate(db: &mut PgConnection, case: &Case, original: i64, actor: &Actor, now: DateTime<Utc>) -> Result<(), Refusal> {
     let found: Option<(String, String)> = sqlx::query_as("select status, category from cases where id = $1 and community_id = $2")
         .bind(original)
         .bind(case.community_id)
@@ -264,22 +266,22 @@ async fn link_duplicate(db: &mut PgConnection, case: &Case, original: i64, actor
     }
     let status: Status = status.parse().map_err(|e: String| Refusal::invalid("duplicate_of", "invalid_original", e))?;
     let details = json!({ "duplicate": case.id, "number": case.number });
-    store::append(db, NewEvent { case_id: original, actor, action: "duplicate_linked", from: Some(status), to: status, note: None, details }).await?;
+    store::append(db, NewEvent { case_id: original, at: now, actor, action: "duplicate_linked", from: Some(status), to: status, note: None, details }).await?;
     Ok(())
 }
 
-async fn write(db: &mut PgConnection, case_id: i64, to: Status, change: &Change) -> Result<(), sqlx::Error> {
+async fn write(db: &mut PgConnection, case_id: i64, to: Status, change: &Change, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "update cases set status = $2, updated_at = now(),
+        "update cases set status = $2, updated_at = $19,
                 organisation_id = case when $3 then $4 else organisation_id end,
                 person_id = case when $5 then $6 else person_id end,
                 routing_reason = coalesce($7, routing_reason),
                 unhandled = coalesce($8, unhandled),
                 deadline = case when $9 then $10 else deadline end,
-                dispatched_at = case when $11 then now() else dispatched_at end,
-                handled_at = case when $12 then now() else handled_at end,
-                closed_at = case when $13 then now() else closed_at end,
-                fed_back_at = case when $14 then now() else fed_back_at end,
+                dispatched_at = case when $11 then $19 else dispatched_at end,
+                handled_at = case when $12 then $19 else handled_at end,
+                closed_at = case when $13 then $19 else closed_at end,
+                fed_back_at = case when $14 then $19 else fed_back_at end,
                 rework_count = rework_count + $15::int,
                 backlog_count = backlog_count + $16::int,
                 returned_count = returned_count + $17::int,
@@ -304,6 +306,7 @@ async fn write(db: &mut PgConnection, case_id: i64, to: Status, change: &Change)
     .bind(i32::from(change.backlog))
     .bind(i32::from(change.returned))
     .bind(change.duplicate_of)
+    .bind(now)
     .execute(db)
     .await?;
     Ok(())

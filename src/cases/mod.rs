@@ -7,6 +7,7 @@ pub mod act;
 pub mod calendar;
 pub mod dead_spot_routes;
 pub mod dead_spots;
+pub mod history;
 pub mod idempotency;
 pub mod photos;
 pub mod routes;

@@ -182,6 +182,22 @@ pub fn store(dir: &Path, photo: &Processed) -> io::Result<String> {
     Ok(name)
 }
 
+/// Records a stored photo as uploaded by `uploader`, not yet attached to a case; answers its id.
+pub async fn record<'e>(db: impl sqlx::PgExecutor<'e>, uploader: i64, stored_name: &str, photo: &Processed) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "insert into photos (uploader_id, stored_name, media_type, width, height, bytes, sha256)
+         values ($1, $2, 'image/jpeg', $3, $4, $5, $6) returning id",
+    )
+    .bind(uploader)
+    .bind(stored_name)
+    .bind(photo.width as i32)
+    .bind(photo.height as i32)
+    .bind(i32::try_from(photo.jpeg.len()).unwrap_or(i32::MAX))
+    .bind(&photo.sha256)
+    .fetch_one(db)
+    .await
+}
+
 fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {
     let mut file = tempfile::Builder::new().prefix(".upload-").tempfile_in(dir)?;
     file.write_all(bytes)?;

@@ -105,7 +105,7 @@ async fn create(
         return Ok(idempotency::replay(status, body));
     }
     let index = state.buildings.get();
-    let id = submit::submit(&mut tx, &index, &new, &user.communities, &user.actor(), &state.cases).await?;
+    let id = submit::submit(&mut tx, &index, &new, &user.communities, &user.actor(), &state.cases, chrono::Utc::now()).await?;
     let case = store::get(&mut tx, id, &Viewer::from(&user), false).await?.ok_or_else(|| ApiError::not_found(format!("case {id} vanished")))?;
     let low = new.accuracy_m.is_some_and(|a| a > state.cases.accuracy_limit_m);
     let answer = serde_json::to_value(Filed { case, warnings: if low { vec!["low_accuracy"] } else { vec![] } })
@@ -216,7 +216,7 @@ async fn step(
     Json(body): Json<Step>,
 ) -> Result<Response, ApiError> {
     let mut tx = state.pool.begin().await?;
-    let case = act::act(&mut tx, id, &body, &Viewer::from(&user), &user.actor(), &state.cases).await?;
+    let case = act::act(&mut tx, id, &body, &Viewer::from(&user), &user.actor(), &state.cases, chrono::Utc::now()).await?;
     tx.commit().await?;
     let answer = match case {
         Some(case) => StepAnswer::Case(case),
@@ -339,7 +339,7 @@ async fn add(
         return Err(Refusal::conflict("case_finished", format!("case {id} is {status}; file a new one")).into());
     }
     let actor = user.actor();
-    let event = store::append(&mut tx, store::NewEvent { case_id: id, actor: &actor, action: "addition", from: Some(status), to: status, note: Some(note), details: json!({}) }).await?;
+    let event = store::append(&mut tx, store::NewEvent { case_id: id, at: chrono::Utc::now(), actor: &actor, action: "addition", from: Some(status), to: status, note: Some(note), details: json!({}) }).await?;
     submit::attach(&mut tx, &body.photos, &actor, id, event).await?;
     let entry = crate::audit::Event { action: "case.addition", object_type: Some("case"), object_id: Some(id.to_string()), summary: json!({}) };
     crate::audit::record_in(&mut *tx, &actor, entry, &[community]).await?;

@@ -73,7 +73,7 @@ impl Case {
 }
 
 /// The columns of [`Case`] for the case aliased `c`, with the viewer bound at `$1..$4`.
-fn columns() -> String {
+pub fn columns() -> String {
     format!(
         "c.id, c.number, c.source, c.category, k.name as category_name,
          case when hide then '' else c.description end as description,
@@ -99,7 +99,7 @@ fn columns() -> String {
          left join people p on p.id = c.person_id
          cross join lateral (select {team} as on_team) t
          cross join lateral (select c.private and $2 = 'leader' and not on_team as hide,
-                                    coalesce(st_pointonsurface(g.boundary), st_pointonsurface(cm.boundary)) as coarse) v",
+                                    case when c.private then coarse_point(c.grid_id, c.community_id) end as coarse) v",
         team = team(1),
     )
 }
@@ -211,6 +211,8 @@ pub async fn events(db: &mut PgConnection, case_id: i64) -> Result<Vec<CaseEvent
 /// One step of a case's log.
 pub struct NewEvent<'a> {
     pub case_id: i64,
+    /// When it happened: now, except in a generated history (the demo's, the simulator's).
+    pub at: DateTime<Utc>,
     pub actor: &'a crate::audit::Actor,
     pub action: &'a str,
     pub from: Option<Status>,
@@ -221,10 +223,11 @@ pub struct NewEvent<'a> {
 
 pub async fn append(db: &mut PgConnection, event: NewEvent<'_>) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "insert into case_events (case_id, actor_id, actor_name, action, from_status, to_status, note, details)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) returning id",
+        "insert into case_events (case_id, at, actor_id, actor_name, action, from_status, to_status, note, details)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning id",
     )
     .bind(event.case_id)
+    .bind(event.at)
     .bind(event.actor.id)
     .bind(event.actor.name.as_deref().unwrap_or("command line"))
     .bind(event.action)

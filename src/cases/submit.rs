@@ -5,7 +5,7 @@
 //! administrators file through `POST /api/v1/cases`, residents' apps through Open311 with a
 //! sub-district's key (src/open311).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sqlx::PgConnection;
@@ -123,7 +123,8 @@ pub fn check(new: &NewCase) -> Result<(f64, f64), Refusal> {
     Ok(new.crs.to_wgs84(new.lon, new.lat))
 }
 
-/// Files the case at a point of one of the `scope` communities (the filer's area); answers its id.
+/// Files the case at a point of one of the `scope` communities (the filer's area) at `now` (the
+/// request's time; the demo's and the simulator's histories file in the past); answers its id.
 pub async fn submit(
     db: &mut PgConnection,
     index: &LocateIndex,
@@ -131,6 +132,7 @@ pub async fn submit(
     scope: &[i64],
     actor: &Actor,
     settings: &Settings,
+    now: DateTime<Utc>,
 ) -> Result<i64, Refusal> {
     let (lon, lat) = check(new)?;
     let source = new.source.unwrap_or(Source::Inspector);
@@ -141,10 +143,9 @@ pub async fn submit(
     let hit = index.locate(lon, lat, snap_radius(new.accuracy_m));
     place.building_id = hit.map(|h| h.building_id);
     let routing = routing::route_at(db, place, category, None).await?;
-    let now = Utc::now();
     let dispatched = source.registers_at_once();
     let deadline = match (dispatched, routing.deadline) {
-        (true, Some(rule)) => load_calendar(db, settings).await?.deadline(now, rule),
+        (true, Some(rule)) => load_calendar(db, settings, now).await?.deadline(now, rule),
         _ => None,
     };
     let status = if dispatched { Status::Dispatched } else { Status::Reported };
@@ -153,10 +154,10 @@ pub async fn submit(
         "insert into cases (number, source, category, description, location, submitted_crs, submitted_lon, submitted_lat,
                             accuracy_m, district_id, community_id, estate_id, grid_id, building_id, snapped_m,
                             reporter_id, reporter_name, reporter_contact, organisation_id, person_id, tier,
-                            routing_reason, unhandled, status, private, deadline, dispatched_at)
-         values (to_char(now() at time zone 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(nextval('case_numbers')::text, 6, '0'),
+                            routing_reason, unhandled, status, private, deadline, dispatched_at, created_at, updated_at)
+         values (to_char($28 at time zone 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(nextval('case_numbers')::text, 6, '0'),
                  $1, $2, $3, st_setsrid(st_makepoint($4, $5), 4326), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
+                 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $28)
          returning id",
     )
     .bind(source.as_str())
@@ -186,9 +187,10 @@ pub async fn submit(
     .bind(routing.category.private)
     .bind(deadline)
     .bind(dispatched.then_some(now))
+    .bind(now)
     .fetch_one(&mut *db)
     .await?;
-    let event = |action, from, to, details| NewEvent { case_id: id, actor, action, from, to, note: None, details };
+    let event = |action, from, to, details| NewEvent { case_id: id, at: now, actor, action, from, to, note: None, details };
     let mut details = new.details.clone();
     details.insert("source".into(), json!(source));
     let reported = store::append(db, NewEvent { note: Some(new.description.trim()).filter(|d| !d.is_empty()), ..event("report", None, Status::Reported, Value::Object(details)) }).await?;
@@ -225,10 +227,13 @@ pub async fn attach(db: &mut PgConnection, photos: &[i64], actor: &Actor, case_i
     Ok(())
 }
 
-/// The working calendar: the configured hours and the exceptions stored.
-pub async fn load_calendar(db: &mut PgConnection, settings: &Settings) -> Result<Calendar, sqlx::Error> {
+/// The working calendar from `since` on: the configured hours and the exceptions stored.
+pub async fn load_calendar(db: &mut PgConnection, settings: &Settings, since: DateTime<Utc>) -> Result<Calendar, sqlx::Error> {
     let days: Vec<(chrono::NaiveDate, bool)> =
-        sqlx::query_as("select day, working from working_calendar where day >= current_date - 1").fetch_all(db).await?;
+        sqlx::query_as("select day, working from working_calendar where day >= ($1 at time zone 'Asia/Shanghai')::date - 1")
+            .bind(since)
+            .fetch_all(db)
+            .await?;
     Ok(Calendar::new(settings.calendar.clone(), days))
 }
 

@@ -92,6 +92,21 @@ impl Status {
         }
     }
 
+    /// The status as the register (台账) writes it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Reported => "上报",
+            Status::Registered => "立案",
+            Status::Cancelled => "作废",
+            Status::Dispatched => "派遣",
+            Status::InProgress => "处置中",
+            Status::Backlog => "挂账",
+            Status::Handled => "已处置",
+            Status::Verified => "已核查",
+            Status::Closed => "结案",
+        }
+    }
+
     /// Whether the case still waits for its unit (the deadline applies).
     pub fn open(self) -> bool {
         matches!(self, Status::Dispatched | Status::InProgress | Status::Backlog)

@@ -1,12 +1,15 @@
-//! HTTP routes of the leaders' view: indicators for a unit and period, the monthly ranking.
+//! HTTP routes of the leaders' view: indicators for a unit and period, the monthly ranking, the
+//! map's aggregates (heatmap, choropleth) and pins, and the exports (register CSV, GeoJSON).
 
 use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::map::{self, Area, Selection, StatusFilter};
+use super::register;
 use super::store::{self, Unit};
 use crate::auth::extract::CurrentUser;
 use crate::auth::role::Role;
@@ -16,7 +19,14 @@ use crate::http::extract::Query;
 use crate::http::openapi::ReadErrors;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/indicators", get(indicators)).route("/api/v1/rankings", get(ranking))
+    Router::new()
+        .route("/api/v1/indicators", get(indicators))
+        .route("/api/v1/rankings", get(ranking))
+        .route("/api/v1/heatmap", get(heatmap))
+        .route("/api/v1/choropleth", get(choropleth))
+        .route("/api/v1/case-pins", get(pins))
+        .route("/api/v1/register.csv", get(register_csv))
+        .route("/api/v1/cases.geojson", get(cases_geojson))
 }
 
 const READERS: &[Role] = &[Role::Admin, Role::Leader];
@@ -50,6 +60,15 @@ async fn in_area(db: &mut sqlx::PgConnection, unit: Unit, scope: &[i64]) -> Resu
     sqlx::query_scalar(sql).bind(id).bind(scope).fetch_one(db).await
 }
 
+/// The instants a period of days runs over (China time, both days included): forward, at most a
+/// year.
+fn period(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+    if to < from || (to - from).num_days() > 366 {
+        return Err(ApiError::invalid("to", "a period runs forward from `from` to `to`, at most a year"));
+    }
+    Ok((store::day_start(from), store::day_start(to + chrono::TimeDelta::days(1))))
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 struct UnitIndicators {
     unit: Unit,
@@ -76,15 +95,11 @@ async fn indicators(State(state): State<AppState>, user: CurrentUser, Query(quer
         "organisation" => Unit::Organisation(query.id),
         _ => return Err(ApiError::invalid("unit", "unit is district, community, grid or organisation")),
     };
-    if query.to < query.from || (query.to - query.from).num_days() > 366 {
-        return Err(ApiError::invalid("to", "a period runs forward from `from` to `to`, at most a year"));
-    }
+    let (start, end) = period(query.from, query.to)?;
     let mut db = state.pool.acquire().await?;
     if !in_area(&mut db, unit, scope).await? {
         return Err(ApiError::not_found(format!("no {} {} in your area", query.unit, query.id)));
     }
-    let start = store::day_start(query.from);
-    let end = store::day_start(query.to + chrono::TimeDelta::days(1));
     let indicators = store::unit_indicators(&mut db, unit, start, end).await?;
     Ok(axum::Json(UnitIndicators { unit, from: query.from, to: query.to, indicators }).into_response())
 }
@@ -118,4 +133,199 @@ async fn ranking(State(state): State<AppState>, user: CurrentUser, Query(query):
     let ranking = store::ranking(&mut tx, query.district, month, &state.ranking).await?;
     tx.commit().await?;
     Ok(axum::Json(ranking).into_response())
+}
+
+/// What the map and the exports are asked for: a sub-district or a community, a period, and
+/// optionally a category (or group), a status, a hexagon size and a box.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct MapQuery {
+    district: Option<i64>,
+    community: Option<i64>,
+    from: NaiveDate,
+    to: NaiveDate,
+    category: Option<String>,
+    /// `all` (default: all but cancelled), `open`, `overdue` or a case status.
+    status: Option<String>,
+    /// Heatmap: the hexagons' size, centre to corner, metres.
+    resolution: Option<f64>,
+    /// Pins: `minlon,minlat,maxlon,maxlat`.
+    bbox: Option<String>,
+}
+
+impl MapQuery {
+    /// The selection, after checking the parameters and that the area is the user's.
+    async fn selection<'a>(&self, db: &mut sqlx::PgConnection, scope: &'a [i64]) -> Result<Selection<'a>, ApiError> {
+        let area = match (self.district, self.community) {
+            (Some(id), None) => Area::District(id),
+            (None, Some(id)) => Area::Community(id),
+            _ => return Err(ApiError::invalid("district", "give either district or community")),
+        };
+        let (start, end) = period(self.from, self.to)?;
+        let status = StatusFilter::parse(self.status.as_deref()).map_err(|e| ApiError::invalid("status", e))?;
+        let category = self.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+        if !in_area(db, area.unit(), scope).await? {
+            return Err(ApiError::not_found("no such sub-district or community in your area"));
+        }
+        Ok(Selection { area, scope, start, end, category, status })
+    }
+}
+
+/// The heatmap of an area and period: cases counted per hexagon on the server.
+#[utoipa::path(
+    get, path = "/api/v1/heatmap", tag = "leaders", security(("bearer" = []), ("session_cookie" = [])),
+    params(MapQuery),
+    responses(
+        (status = 200, description = "Cases per hexagon, at its centre (a private case at its grid's point)", body = map::Heatmap),
+        ReadErrors,
+    )
+)]
+async fn heatmap(State(state): State<AppState>, user: CurrentUser, Query(query): Query<MapQuery>) -> Result<Response, ApiError> {
+    let scope = user.area_for(READERS)?;
+    let size = query.resolution.unwrap_or(200.0);
+    if !(map::RESOLUTION_M.0..=map::RESOLUTION_M.1).contains(&size) {
+        return Err(ApiError::invalid("resolution", format!("resolution is a hexagon size from {} to {} m", map::RESOLUTION_M.0, map::RESOLUTION_M.1)));
+    }
+    let mut db = state.pool.acquire().await?;
+    let selection = query.selection(&mut db, scope).await?;
+    let heatmap = map::heatmap(&mut db, &selection, size).await?;
+    Ok(axum::Json(heatmap).into_response())
+}
+
+/// Per-grid figures of an area and period, for the map's choropleth.
+#[utoipa::path(
+    get, path = "/api/v1/choropleth", tag = "leaders", security(("bearer" = []), ("session_cookie" = [])),
+    params(MapQuery),
+    responses(
+        (status = 200, description = "A GeoJSON FeatureCollection of the grids with cases per 1,000 households, overdue count, on-time and closure rates", body = Object),
+        ReadErrors,
+    )
+)]
+async fn choropleth(State(state): State<AppState>, user: CurrentUser, Query(query): Query<MapQuery>) -> Result<Response, ApiError> {
+    let scope = user.area_for(READERS)?;
+    let mut db = state.pool.acquire().await?;
+    let selection = query.selection(&mut db, scope).await?;
+    Ok(axum::Json(map::choropleth(&mut db, &selection).await?).into_response())
+}
+
+/// `minlon,minlat,maxlon,maxlat`, each side at most [`map::MAX_PIN_BOX_DEG`].
+fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
+    let bad = || ApiError::invalid("bbox", format!("bbox is minlon,minlat,maxlon,maxlat with sides of at most {}°", map::MAX_PIN_BOX_DEG));
+    let values: Vec<f64> = text.split(',').map(|v| v.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
+    let [west, south, east, north] = <[f64; 4]>::try_from(values).map_err(|_| bad())?;
+    let sides = [east - west, north - south];
+    if sides.iter().any(|s| !s.is_finite() || *s <= 0.0 || *s > map::MAX_PIN_BOX_DEG) {
+        return Err(bad());
+    }
+    Ok([west, south, east, north])
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Pins {
+    cases: Vec<map::Pin>,
+    /// More cases matched than are sent.
+    truncated: bool,
+}
+
+/// Pins of a small box, or of the whole area for the overdue layer (`status=overdue`); never a
+/// private case.
+#[utoipa::path(
+    get, path = "/api/v1/case-pins", tag = "leaders", security(("bearer" = []), ("session_cookie" = [])),
+    params(MapQuery),
+    responses(
+        (status = 200, description = "The pins, and whether more matched", body = Pins),
+        ReadErrors,
+    )
+)]
+async fn pins(State(state): State<AppState>, user: CurrentUser, Query(query): Query<MapQuery>) -> Result<Response, ApiError> {
+    let scope = user.area_for(READERS)?;
+    let bbox = query.bbox.as_deref().map(parse_bbox).transpose()?;
+    let mut db = state.pool.acquire().await?;
+    let selection = query.selection(&mut db, scope).await?;
+    if bbox.is_none() && selection.status != StatusFilter::Overdue {
+        return Err(ApiError::invalid("bbox", "pins need a bbox, except for status=overdue"));
+    }
+    let (pins, truncated) = map::pins(&mut db, &selection, bbox).await?;
+    Ok(axum::Json(Pins { cases: pins, truncated }).into_response())
+}
+
+/// The file name of an export: the area and the period.
+fn export_name(query: &MapQuery, what: &str, extension: &str) -> String {
+    let area = match (query.district, query.community) {
+        (Some(id), _) => format!("district-{id}"),
+        (_, Some(id)) => format!("community-{id}"),
+        _ => String::new(),
+    };
+    format!("{what}-{area}-{}-{}.{extension}", query.from, query.to)
+}
+
+/// The problem register of an area and period as CSV.
+#[utoipa::path(
+    get, path = "/api/v1/register.csv", tag = "leaders", security(("bearer" = []), ("session_cookie" = [])),
+    params(MapQuery),
+    responses(
+        (status = 200, description = "The problem register (台账), UTF-8 CSV with a BOM", body = String, content_type = "text/csv"),
+        ReadErrors,
+    )
+)]
+async fn register_csv(State(state): State<AppState>, user: CurrentUser, Query(query): Query<MapQuery>) -> Result<Response, ApiError> {
+    let scope = user.area_for(READERS)?;
+    let mut db = state.pool.acquire().await?;
+    let selection = query.selection(&mut db, scope).await?;
+    let cases = register::cases(&mut db, &selection).await?;
+    let body = register::csv(&cases)?;
+    Ok(crate::units::exchange::csv_response(body, &export_name(&query, "register", "csv")))
+}
+
+/// The cases of an area and period as GeoJSON.
+#[utoipa::path(
+    get, path = "/api/v1/cases.geojson", tag = "leaders", security(("bearer" = []), ("session_cookie" = [])),
+    params(MapQuery),
+    responses(
+        (status = 200, description = "The cases as a GeoJSON FeatureCollection (private ones at their grid's point, without text)", body = Object, content_type = "application/geo+json"),
+        ReadErrors,
+    )
+)]
+async fn cases_geojson(State(state): State<AppState>, user: CurrentUser, Query(query): Query<MapQuery>) -> Result<Response, ApiError> {
+    let scope = user.area_for(READERS)?;
+    let mut db = state.pool.acquire().await?;
+    let selection = query.selection(&mut db, scope).await?;
+    let cases = register::cases(&mut db, &selection).await?;
+    let disposition = format!("attachment; filename=\"{}\"", export_name(&query, "cases", "geojson"));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/geo+json".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        axum::Json(register::geojson(&cases)),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_pin_box_is_small_and_forward() {
+        assert_eq!(parse_bbox("114.40,30.50,114.42,30.51").ok(), Some([114.40, 30.50, 114.42, 30.51]));
+        for bad in ["114.4,30.5,114.5,30.51", "114.42,30.50,114.40,30.51", "114.4,30.5,114.41", "a,b,c,d", "114.4,30.5,NaN,30.51"] {
+            let error = parse_bbox(bad).err().map(|e| e.details);
+            assert_eq!(error, Some(Some(json!({ "field": "bbox" }))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn periods_run_forward_for_at_most_a_year() {
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_default();
+        let (start, end) = period(day("2026-11-01"), day("2026-11-30")).unwrap_or_else(|_| panic!("a month is a period"));
+        assert_eq!((end - start).num_days(), 30);
+        assert_eq!(start.to_rfc3339(), "2026-10-31T16:00:00+00:00");
+        assert!(period(day("2026-11-02"), day("2026-11-01")).is_err());
+        assert!(period(day("2025-01-01"), day("2026-11-01")).is_err());
+    }
 }

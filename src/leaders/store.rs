@@ -23,7 +23,7 @@ pub enum Unit {
 
 impl Unit {
     /// The condition on the case aliased `c` (`$1` = the unit's id).
-    fn cases(self) -> &'static str {
+    pub fn cases(self) -> &'static str {
         match self {
             Unit::District(_) => "c.district_id = $1",
             Unit::Community(_) => "c.community_id = $1",
@@ -43,23 +43,27 @@ impl Unit {
         }
     }
 
-    fn id(self) -> i64 {
+    pub fn id(self) -> i64 {
         match self {
             Unit::District(id) | Unit::Community(id) | Unit::Grid(id) | Unit::Organisation(id) => id,
         }
     }
 }
 
-/// A unit's indicators for [start, end).
-pub async fn unit_indicators(
+/// Case counts for [start, end) of the cases matching `condition` (on the case aliased `c`, the
+/// unit's id at `$1`), one row per value of `key` (an expression of `c`): the one query behind
+/// every indicator, whether for one unit or for each grid of a map.
+pub async fn case_counts(
     db: &mut PgConnection,
-    unit: Unit,
+    key: &str,
+    condition: &str,
+    id: i64,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> Result<Indicators, sqlx::Error> {
-    type Row = (i64, i64, i64, i64, i64, i64, i64, i64, f64);
-    let (filed, cancelled, due, closed, closed_on_time, open_overdue, reworked, backlogged, hours): Row = sqlx::query_as(&format!(
-        "select count(*) filter (where created and not cancelled),
+) -> Result<Vec<(Option<i64>, Counts)>, sqlx::Error> {
+    type Row = (Option<i64>, i64, i64, i64, i64, i64, i64, i64, i64, f64);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "select {key}, count(*) filter (where created and not cancelled),
                 count(*) filter (where created and cancelled),
                 count(*) filter (where due),
                 count(*) filter (where due and closed),
@@ -74,14 +78,42 @@ pub async fn unit_indicators(
                                     c.created_at >= $2 and c.created_at < $3 as created,
                                     c.status <> 'cancelled' and c.deadline >= $2 and c.deadline < $3 as due,
                                     coalesce(c.closed_at < $3, false) as closed) f
-         where {} and ((c.created_at >= $2 and c.created_at < $3) or (c.deadline >= $2 and c.deadline < $3))",
-        unit.cases()
+         where {condition} and ((c.created_at >= $2 and c.created_at < $3) or (c.deadline >= $2 and c.deadline < $3))
+         group by 1"
     ))
-    .bind(unit.id())
+    .bind(id)
     .bind(start)
     .bind(end)
-    .fetch_one(&mut *db)
+    .fetch_all(&mut *db)
     .await?;
+    let u = |v: i64| v.max(0) as u64;
+    Ok(rows
+        .into_iter()
+        .map(|(key, filed, cancelled, due, closed, closed_on_time, open_overdue, reworked, backlogged, hours)| {
+            let counts = Counts {
+                filed: u(filed),
+                cancelled: u(cancelled),
+                due: u(due),
+                closed: u(closed),
+                closed_on_time: u(closed_on_time),
+                open_overdue: u(open_overdue),
+                reworked: u(reworked),
+                backlogged: u(backlogged),
+                hours_to_close: hours,
+            };
+            (key, counts)
+        })
+        .collect())
+}
+
+/// A unit's indicators for [start, end).
+pub async fn unit_indicators(
+    db: &mut PgConnection,
+    unit: Unit,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Indicators, sqlx::Error> {
+    let counts = case_counts(db, "$1", unit.cases(), unit.id(), start, end).await?.pop().map(|(_, counts)| counts).unwrap_or_default();
     let (households, buildings, checked): (i64, i64, i64) = sqlx::query_as(&format!(
         "select coalesce(sum(b.households), 0)::bigint, count(*),
                 count(*) filter (where exists (select 1 from patrol_buildings pb join patrols p on p.id = pb.patrol_id
@@ -104,17 +136,6 @@ pub async fn unit_indicators(
     .fetch_one(&mut *db)
     .await?;
     let u = |v: i64| v.max(0) as u64;
-    let counts = Counts {
-        filed: u(filed),
-        cancelled: u(cancelled),
-        due: u(due),
-        closed: u(closed),
-        closed_on_time: u(closed_on_time),
-        open_overdue: u(open_overdue),
-        reworked: u(reworked),
-        backlogged: u(backlogged),
-        hours_to_close: hours,
-    };
     let context = Context { households: u(households), dead_spots: u(dead_spots), buildings: u(buildings), buildings_checked: u(checked) };
     Ok(indicators(counts, context))
 }

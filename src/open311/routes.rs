@@ -398,7 +398,7 @@ async fn create(
         return Ok(idempotency::replay(status, body));
     }
     let index = state.buildings.get();
-    let id = submit::submit(&mut tx, &index, &new, &sender.communities, &sender.actor(client), &state.cases)
+    let id = submit::submit(&mut tx, &index, &new, &sender.communities, &sender.actor(client), &state.cases, chrono::Utc::now())
         .await
         .map_err(|refusal| outside(refusal, &sender))?;
     let number: String =

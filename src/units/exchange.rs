@@ -152,7 +152,7 @@ fn uncell(value: &str) -> &str {
 }
 
 /// A CSV file for spreadsheet software: the BOM, the header, the rows, CRLF line ends.
-fn write_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, ExchangeError> {
+pub fn write_csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, ExchangeError> {
     let internal = |e: csv::Error| ExchangeError::Internal(format!("writing CSV: {e}"));
     let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(BOM.as_bytes().to_vec());
     out.write_record(header).map_err(internal)?;
@@ -1094,7 +1094,7 @@ struct CommunityQuery {
 }
 
 /// A CSV download; personal data, so not kept in caches.
-fn csv_response(body: Vec<u8>, filename: &str) -> Response {
+pub fn csv_response(body: Vec<u8>, filename: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

@@ -85,3 +85,147 @@ async fn indicators_equal_a_case_by_case_count_and_rankings_are_kept() {
     let (status, _) = app.json(&format!("/api/v1/rankings?district={district}&month={this_month}")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// The point of each case as the map counts it (private ones at their grid's point), in Web
+/// Mercator metres, by case id.
+async fn counted_points(app: &super::http::App, community: i64, category: &str) -> Vec<(i64, f64, f64)> {
+    sqlx::query_as(
+        "select c.id, st_x(p), st_y(p) from cases c left join grids g on g.id = c.grid_id
+         cross join lateral (select st_transform(case when c.private then st_pointonsurface(g.boundary) else c.location end, 3857) as p) t
+         where c.community_id = $1 and c.status <> 'cancelled' and c.category like $2 || '%' order by c.id",
+    )
+    .bind(community)
+    .bind(category)
+    .fetch_all(&app.pool)
+    .await
+    .expect("case points")
+}
+
+/// Tallies each point into the cell whose centre is nearest (a hexagon is the set of points
+/// nearest its centre): the brute-force count of a heatmap.
+async fn brute_force(app: &super::http::App, points: &[(i64, f64, f64)], cells: &[serde_json::Value]) -> Vec<i64> {
+    let centres: Vec<(f64, f64)> = mercator_centres(app, cells).await;
+    let mut counts = vec![0; cells.len()];
+    for &(_, x, y) in points {
+        let nearest = centres
+            .iter()
+            .enumerate()
+            .min_by(|a, b| ((a.1.0 - x).hypot(a.1.1 - y)).total_cmp(&(b.1.0 - x).hypot(b.1.1 - y)))
+            .map(|(i, _)| i)
+            .expect("a cell");
+        counts[nearest] += 1;
+    }
+    counts
+}
+
+async fn mercator_centres(app: &super::http::App, cells: &[serde_json::Value]) -> Vec<(f64, f64)> {
+    let lons: Vec<f64> = cells.iter().map(|c| c[0].as_f64().unwrap_or_default()).collect();
+    let lats: Vec<f64> = cells.iter().map(|c| c[1].as_f64().unwrap_or_default()).collect();
+    sqlx::query_as(
+        "select st_x(p), st_y(p) from unnest($1::float8[], $2::float8[]) with ordinality as t(lon, lat, n)
+         cross join lateral (select st_transform(st_setsrid(st_makepoint(lon, lat), 4326), 3857) as p) m order by n",
+    )
+    .bind(&lons)
+    .bind(&lats)
+    .fetch_all(&app.pool)
+    .await
+    .expect("centres")
+}
+
+#[tokio::test]
+async fn map_aggregates_equal_a_brute_force_count_and_private_cases_stay_private() {
+    let Setup { mut app, community, .. } = setup().await;
+    let buildings: Vec<(f64, f64)> = sqlx::query_as(
+        "select st_x(p), st_y(p) from buildings b cross join lateral (select st_pointonsurface(b.footprint) as p) s
+         where b.community_id = $1 and b.households > 0 and exists (select 1 from grids g where st_covers(g.boundary, p)) order by b.id limit 12",
+    )
+    .bind(community)
+    .fetch_all(&app.pool)
+    .await
+    .expect("buildings");
+    let categories = ["sanitation.exposed_garbage", "order.noise", "sanitation.flyers", "facilities.street_light"];
+    for (i, (lon, lat)) in buildings.iter().enumerate() {
+        let category = categories[i % categories.len()];
+        let (status, filed) = app.post_json("/api/v1/cases", &json!({ "lon": lon, "lat": lat, "category": category, "description": "现场" })).await;
+        assert_eq!(status, StatusCode::CREATED, "{filed}");
+    }
+    let (lon, lat) = buildings[5];
+    let (status, private) = app.post_json("/api/v1/cases", &json!({ "lon": lon, "lat": lat, "category": "disputes.neighbour", "description": "楼上楼下噪音纠纷" })).await;
+    assert_eq!(status, StatusCode::CREATED, "{private}");
+    let private_id = private["id"].as_i64().expect("an id");
+    let (exact_lon, exact_lat) = (private["lon"].as_f64().unwrap_or_default(), private["lat"].as_f64().unwrap_or_default());
+
+    app.sign_in("leader1").await;
+    let today = (Utc::now() + TimeDelta::hours(8)).date_naive();
+    let period = format!("community={community}&from={}&to={today}", today - TimeDelta::days(7));
+    for (category, resolution) in [("", 50), ("", 400), ("sanitation", 25), ("disputes", 25)] {
+        let (status, heatmap) = app.json(&format!("/api/v1/heatmap?{period}&category={category}&resolution={resolution}")).await;
+        assert_eq!(status, StatusCode::OK, "{heatmap}");
+        let cells = heatmap["cells"].as_array().cloned().unwrap_or_default();
+        let points = counted_points(&app, community, category).await;
+        assert_eq!(heatmap["total"].as_u64(), Some(points.len() as u64), "{category}: {heatmap}");
+        let expected = brute_force(&app, &points, &cells).await;
+        let got: Vec<i64> = cells.iter().map(|c| c[2].as_i64().unwrap_or_default()).collect();
+        assert_eq!(got, expected, "{category} at {resolution} m: {heatmap}");
+        for cell in &cells {
+            assert!(cell[0] != exact_lon || cell[1] != exact_lat, "no cell sits on the private pin: {cell}");
+        }
+    }
+
+    let (status, choropleth) = app.json(&format!("/api/v1/choropleth?{period}")).await;
+    assert_eq!(status, StatusCode::OK, "{choropleth}");
+    let by_grid: Vec<(i64, i64)> = sqlx::query_as("select grid_id, count(*) from cases where community_id = $1 and status <> 'cancelled' group by 1")
+        .bind(community)
+        .fetch_all(&app.pool)
+        .await
+        .expect("per grid");
+    let features = choropleth["features"].as_array().cloned().unwrap_or_default();
+    assert!(!features.is_empty() && features.iter().all(|f| f["geometry"]["type"] == "MultiPolygon"), "{choropleth}");
+    for feature in &features {
+        let id = feature["properties"]["grid_id"].as_i64();
+        let expected = by_grid.iter().find(|g| Some(g.0) == id).map_or(0, |g| g.1);
+        assert_eq!(feature["properties"]["filed"].as_i64(), Some(expected), "{feature}");
+    }
+
+    // Pins: a box around the private case holds the others, never it.
+    let bbox = format!("{},{},{},{}", exact_lon - 0.01, exact_lat - 0.01, exact_lon + 0.01, exact_lat + 0.01);
+    let (status, pins) = app.json(&format!("/api/v1/case-pins?{period}&bbox={bbox}")).await;
+    assert_eq!(status, StatusCode::OK, "{pins}");
+    let ids: Vec<i64> = pins["cases"].as_array().map(|p| p.iter().filter_map(|c| c["id"].as_i64()).collect()).unwrap_or_default();
+    assert!(!ids.is_empty() && !ids.contains(&private_id), "{pins}");
+
+    // Exports: the register with a BOM and its columns; the private case without its text,
+    // building or pin, in the register and the GeoJSON.
+    let (status, csv) = app.get(&format!("/api/v1/register.csv?{period}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(csv).expect("UTF-8");
+    assert!(text.starts_with('\u{feff}'), "a BOM");
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    assert_eq!(lines.next(), Some(wangge::leaders::register::HEADER.join(",").as_str()));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), buildings.len() + 1, "{text}");
+    let private_row = rows.iter().find(|r| r.contains("邻里纠纷")).expect("the private case is in the register");
+    assert!(!private_row.contains("噪音") && rows.iter().filter(|r| r.contains("现场")).count() == buildings.len(), "{text}");
+    let (status, geojson) = app.json(&format!("/api/v1/cases.geojson?{period}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let feature = geojson["features"].as_array().and_then(|f| f.iter().find(|f| f["id"] == private_id).cloned()).expect("the private case");
+    assert_eq!(feature["properties"]["coarse"], true, "{feature}");
+    assert_ne!(feature["geometry"]["coordinates"], json!([exact_lon, exact_lat]), "{feature}");
+    assert_eq!(feature["properties"]["description"], "");
+
+    for (uri, status, code, field) in [
+        (format!("/api/v1/heatmap?{period}&district=1"), StatusCode::BAD_REQUEST, "invalid_parameter", "district"),
+        (format!("/api/v1/heatmap?{period}&resolution=1"), StatusCode::BAD_REQUEST, "invalid_parameter", "resolution"),
+        (format!("/api/v1/heatmap?{period}&status=lost"), StatusCode::BAD_REQUEST, "invalid_parameter", "status"),
+        (format!("/api/v1/case-pins?{period}"), StatusCode::BAD_REQUEST, "invalid_parameter", "bbox"),
+        (format!("/api/v1/case-pins?{period}&bbox=114,30,115,31"), StatusCode::BAD_REQUEST, "invalid_parameter", "bbox"),
+    ] {
+        let (got, answer) = app.json(&uri).await;
+        assert_eq!((got, error_code(&answer), answer["error"]["details"]["field"].as_str()), (status, code, Some(field)), "{uri}: {answer}");
+    }
+    let (status, answer) = app.json(&format!("/api/v1/choropleth?community=999999&from={today}&to={today}")).await;
+    assert_eq!((status, error_code(&answer)), (StatusCode::NOT_FOUND, "not_found"));
+    app.sign_in("inspector1").await;
+    let (status, _) = app.json(&format!("/api/v1/heatmap?{period}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::{PhotoError, Processed, process, store, thumbnail_name};
+use super::{PhotoError, process, store, thumbnail_name};
 use crate::auth::extract::CurrentUser;
 use crate::auth::role::Role;
 use crate::cases::access::{Viewer, team, visible};
@@ -61,7 +61,7 @@ struct Uploaded {
     id: i64,
     width: u32,
     height: u32,
-    bytes: i32,
+    bytes: usize,
     url: String,
     thumbnail_url: String,
 }
@@ -94,20 +94,8 @@ async fn upload(
     })
     .await
     .map_err(ApiError::internal)??;
-    let Processed { width, height, .. } = photo;
-    let bytes = i32::try_from(photo.jpeg.len()).map_err(ApiError::internal)?;
-    let id: i64 = sqlx::query_scalar(
-        "insert into photos (uploader_id, stored_name, media_type, width, height, bytes, sha256)
-         values ($1, $2, 'image/jpeg', $3, $4, $5, $6) returning id",
-    )
-    .bind(user.id)
-    .bind(&stored_name)
-    .bind(width as i32)
-    .bind(height as i32)
-    .bind(bytes)
-    .bind(&photo.sha256)
-    .fetch_one(&state.pool)
-    .await?;
+    let id = super::record(&state.pool, user.id, &stored_name, &photo).await?;
+    let (width, height, bytes) = (photo.width, photo.height, photo.jpeg.len());
     tracing::info!(id, user = user.id, width, height, bytes, "photo stored");
     let body = Uploaded {
         id,
