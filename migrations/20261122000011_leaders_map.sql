@@ -6,6 +6,9 @@
 -- kept in the filing and closing transactions would have to follow every status change and
 -- every filter (category × status × day × cell) and be rebuilt when the hexagon size changes;
 -- the index follows the cases by itself.
+-- It also serves Open311's feed of a sub-district's newest cases (read backwards), so it takes the
+-- place of that feed's plain index.
+drop index cases_district_created_idx;
 create index cases_district_created_idx on cases (district_id, created_at)
     include (community_id, grid_id, category, status, private, location);
 

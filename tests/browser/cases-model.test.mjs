@@ -16,8 +16,8 @@ import {
 } from '../../web/js/cases-model.js';
 import { messages } from '../../web/js/i18n.js';
 import {
-  accuracyState, canInspect, circlePolygon, filingBody, nearbyPath, outboxBody, outboxEntry, pinText, userEntries,
-  withUploadedPhoto,
+  TRACK_STEP_M, accuracyState, canInspect, circlePolygon, communityAt, distanceM, extendTrack, filingBody, nearbyPath,
+  outboxBody, outboxEntry, patrolBody, pinText, trackLength, userEntries, withUploadedPhoto,
 } from '../../web/js/inspect-model.js';
 
 const HOUR = 3600_000;
@@ -267,5 +267,33 @@ describe('dead spots and blind spots', () => {
     assert.equal(blindSpotText({ id: 5, name: null, households: 0, grid_code: null }), '楼栋 #5 · 网格 — · 0 户');
     assert.ok(canReadCoverage({ role: 'inspector' }));
     assert.ok(!canReadCoverage({ role: 'handler' }));
+  });
+});
+
+describe('patrols', () => {
+  test('a degree of latitude is about 111 km, and a track is as long as its steps', () => {
+    assert.ok(Math.abs(distanceM([114.4, 30.5], [114.4, 31.5]) - 111_195) < 10);
+    const track = [[114.4, 30.5], [114.4, 30.5009], [114.401, 30.5009]];
+    assert.ok(Math.abs(trackLength(track) - (distanceM(track[0], track[1]) + distanceM(track[1], track[2]))) < 1e-9);
+    assert.equal(trackLength([]), 0);
+    assert.equal(trackLength([[114.4, 30.5]]), 0);
+  });
+
+  test('a fix closer than the step to the last one adds nothing: standing still is not walking', () => {
+    const start = [[114.4, 30.5]];
+    const near = [114.4, 30.5 + (TRACK_STEP_M / 2) / 111_195];
+    const far = [114.4, 30.5 + (TRACK_STEP_M * 2) / 111_195];
+    assert.equal(extendTrack(start, near), start);
+    assert.deepEqual(extendTrack(start, far), [start[0], far]);
+    assert.deepEqual(extendTrack([], near), [near]);
+  });
+
+  test('the community is the one whose box holds the point, and the body is in ISO time', () => {
+    const communities = [{ id: 1, bbox: [114.0, 30.0, 114.1, 30.1] }, { id: 2, bbox: [114.4, 30.4, 114.5, 30.6] }];
+    assert.equal(communityAt(communities, [114.45, 30.5])?.id, 2);
+    assert.equal(communityAt(communities, [115, 30.5]), null);
+    assert.deepEqual(patrolBody({ community: 2, startedAt: NOW - HOUR, endedAt: NOW, track: [[1, 2], [3, 4]] }), {
+      community: 2, started_at: '2026-11-23T01:00:00.000Z', ended_at: '2026-11-23T02:00:00.000Z', track: [[1, 2], [3, 4]],
+    });
   });
 });

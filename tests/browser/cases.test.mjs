@@ -430,6 +430,38 @@ describe('case pages', { timeout: 900_000 }, () => {
     }
   }));
 
+  test('an inspector walks a patrol: the track follows the GPS and the buildings near it count as checked', () => withServerLogsOnFailure(server, async () => {
+    const { page, context } = phone;
+    await page.goto(`${server.url}/inspect.html`);
+    await waitForInspectPage(page);
+    const { communities } = await api('inspector', '/api/v1/communities');
+    const month = await page.evaluate(() => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7));
+    const coverage = () => api('inspector', `/api/v1/patrols/coverage?community=${communities[0].id}&month=${month}`);
+    const checked = (c) => c.grids.reduce((sum, g) => sum + g.checked, 0);
+
+    await page.getByRole('tab', { name: '巡查' }).tap();
+    await page.getByRole('button', { name: '开始巡查' }).tap();
+    // About 80 m walked north from the building, a fix every 10 m.
+    try {
+      for (let step = 1; step <= 8; step += 1) {
+        await context.setGeolocation({ longitude: place.lon, latitude: place.lat + (step * 10) / 111_195, accuracy: GPS_ACCURACY });
+        await page.waitForSelector(`body[data-patrol-points="${step + 1}"]`, { timeout: 15_000 });
+      }
+      assert.match(await page.locator('#patrol-status').textContent(), /巡查中：9 个定位点，8\d 米/);
+      const recorded = await counter(page, 'patrolsRecorded');
+      await page.getByRole('button', { name: '结束并提交' }).tap();
+      await counterAbove(page, 'patrolsRecorded', recorded);
+    } finally {
+      await context.setGeolocation({ longitude: place.lon, latitude: place.lat, accuracy: GPS_ACCURACY });
+    }
+    const status = await page.locator('#patrol-status').textContent();
+    const count = Number(status.match(/检查了 (\d+) 栋楼/)?.[1]);
+    assert.ok(count >= 1, `the building the walk started at is checked: ${status}`);
+    assert.ok(checked(await coverage()) >= count, 'the month\'s coverage counts them');
+    assert.ok(await page.getByRole('button', { name: '开始巡查' }).isVisible(), 'ready for the next patrol');
+    await page.screenshot({ path: path.join(artifacts, 'inspect-patrol.png') });
+  }));
+
   test('a filing whose answer is lost is sent again with its key and makes one case', () => withServerLogsOnFailure(server, async () => {
     const { page } = phone;
     const before = (await api('inspector', '/api/v1/cases?sort=-created')).cases.length;

@@ -18,7 +18,41 @@ export const INSPECT_LAYERS = Object.freeze({
   accuracySource: 'gps-accuracy',
   accuracyFill: 'gps-accuracy-fill',
   accuracyLine: 'gps-accuracy-line',
+  trackSource: 'patrol-track',
+  trackLine: 'patrol-track-line',
 });
+
+/** Metres between two `[lon, lat]` points (haversine). */
+export function distanceM([lon1, lat1], [lon2, lat2]) {
+  const rad = Math.PI / 180;
+  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2
+    + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(a)));
+}
+
+/** A patrol's track takes a GPS fix only once the walker has moved this far (m): standing still adds nothing. */
+export const TRACK_STEP_M = 3;
+
+/** The track with `point` added, unless it is within TRACK_STEP_M of the last position. */
+export function extendTrack(track, point) {
+  const last = track[track.length - 1];
+  return last && distanceM(last, point) < TRACK_STEP_M ? track : [...track, point];
+}
+
+/** The length of a track, metres. */
+export function trackLength(track) {
+  return track.reduce((sum, point, i) => (i === 0 ? 0 : sum + distanceM(track[i - 1], point)), 0);
+}
+
+/** The community whose bbox holds `point` (the first when bboxes overlap), else null. */
+export function communityAt(communities, [lon, lat]) {
+  return (communities ?? []).find(({ bbox: b }) => b && lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3]) ?? null;
+}
+
+/** The body of POST /api/v1/patrols for a walked track (WGS84, as the GPS gives it). */
+export function patrolBody({ community, startedAt, endedAt, track }) {
+  return { community, started_at: new Date(startedAt).toISOString(), ended_at: new Date(endedAt).toISOString(), track };
+}
 
 export function canInspect(user) {
   return Boolean(user && INSPECT_ROLES.includes(user.role));

@@ -8,11 +8,13 @@
 // a second case. When the phone is offline or the connection drops, the filing goes to the
 // outbox (outbox.js, IndexedDB) with the photos uploaded so far (ids) and the others (Blobs), and
 // is sent with the same key at the next page load, `online` event or retry. 我的上报 lists the
-// user's cases, each opening the case page.
+// user's cases, each opening the case page. 巡查 records a patrol: the GPS track walked between
+// its start and finish, sent to POST /api/v1/patrols.
 //
 // For the browser test the page sets `window.inspectMap` and on the body `data-inspect-ready`,
 // `data-busy`, `data-outbox` (the user's waiting filings), `data-pin` ("gps" or "manual"),
-// `data-filed-id` and the counters `data-filed`, `data-outbox-sent` and `data-mine-loaded`.
+// `data-filed-id`, `data-patrol-points` and the counters `data-filed`, `data-outbox-sent`,
+// `data-mine-loaded` and `data-patrols-recorded`.
 
 import { getJson, isConnectionFailure, postJson } from './api.js';
 import { caseItem, fact, statusBadge } from './case-items.js';
@@ -20,8 +22,8 @@ import { caseHref, categoryName, categoryTree, chinaDateTime, deadlineInfo, myCa
 import { applyI18n, formatCount, otherLanguageHref, t } from './i18n.js';
 import { LAYER_IDS, createMap, featureId, fitToBboxes, highlightBuilding } from './map.js';
 import {
-  INSPECT_LAYERS, POSITION_ZOOM, accuracyState, canInspect, circlePolygon, filingBody, nearbyPath, outboxBody,
-  outboxEntry, pinText, userEntries, withUploadedPhoto,
+  INSPECT_LAYERS, POSITION_ZOOM, accuracyState, canInspect, circlePolygon, communityAt, extendTrack, filingBody,
+  nearbyPath, outboxBody, outboxEntry, patrolBody, pinText, trackLength, userEntries, withUploadedPhoto,
 } from './inspect-model.js';
 import { allEntries, deleteEntry, putEntry } from './outbox.js';
 import { bump, createBusy, show, showStatus } from './page.js';
@@ -41,8 +43,14 @@ const ui = {
   sheetToggle: $('sheet-toggle'),
   tabFile: $('tab-file'),
   tabMine: $('tab-mine'),
+  tabPatrol: $('tab-patrol'),
   filePanel: $('file-panel'),
   minePanel: $('mine-panel'),
+  patrolPanel: $('patrol-panel'),
+  patrolStatus: $('patrol-status'),
+  patrolError: $('patrol-error'),
+  patrolStart: $('patrol-start'),
+  patrolFinish: $('patrol-finish'),
   queueCount: $('queue-count'),
   notice: $('filing-notice'),
   form: $('filing-form'),
@@ -86,6 +94,8 @@ const state = {
   pin: null,          // { lon, lat, accuracy } from GPS, { lon, lat } when tapped or dragged
   key: null,          // this filing's Idempotency-Key
   sending: false,     // the outbox is being sent
+  communities: [],    // the user's, with their bboxes
+  patrol: null,       // the patrol under way: { startedAt, track: [[lon, lat], …] }
 };
 
 let map = null;
@@ -152,6 +162,10 @@ function onFix(position) {
   const { longitude: lon, latitude: lat, accuracy } = position.coords;
   state.gps = { lon, lat, accuracy };
   renderGps();
+  if (state.patrol) {
+    state.patrol.track = extendTrack(state.patrol.track, [lon, lat]);
+    renderPatrol();
+  }
   // The pin follows the GPS until the inspector places it by hand.
   if (!state.pin || Number.isFinite(state.pin.accuracy)) setPin({ lng: lon, lat }, accuracy);
   if (map && !centredOnGps) {
@@ -189,6 +203,8 @@ async function createInspectMap() {
   m.addLayer({ id: INSPECT_LAYERS.accuracyLine, type: 'line', source: INSPECT_LAYERS.accuracySource, paint: { 'line-color': '#2a7de1', 'line-width': 1.5 } });
   pinMarker = new maplibregl.Marker({ color: '#c0271d', draggable: true });
   pinMarker.on('dragend', () => setPin(pinMarker.getLngLat()));
+  m.addSource(INSPECT_LAYERS.trackSource, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  m.addLayer({ id: INSPECT_LAYERS.trackLine, type: 'line', source: INSPECT_LAYERS.trackSource, paint: { 'line-color': '#1a8a4a', 'line-width': 4 } });
   gpsMarker = new maplibregl.Marker({ element: el('div', { class: 'gps-dot' }) });
   m.on('click', (e) => setPin(e.lngLat));
   return m;
@@ -197,13 +213,12 @@ async function createInspectMap() {
 // ---- the sheet -----------------------------------------------------------------------------
 
 function selectTab(tab) {
-  const mine = tab === 'mine';
-  ui.tabFile.setAttribute('aria-selected', String(!mine));
-  ui.tabMine.setAttribute('aria-selected', String(mine));
-  show(ui.filePanel, !mine);
-  show(ui.minePanel, mine);
+  for (const [name, button, panel] of [['file', ui.tabFile, ui.filePanel], ['mine', ui.tabMine, ui.minePanel], ['patrol', ui.tabPatrol, ui.patrolPanel]]) {
+    button.setAttribute('aria-selected', String(tab === name));
+    show(panel, tab === name);
+  }
   setSheetExpanded(true);
-  if (mine) loadMine();
+  if (tab === 'mine') loadMine();
 }
 
 function setSheetExpanded(expanded) {
@@ -215,6 +230,7 @@ function setSheetExpanded(expanded) {
 
 ui.tabFile.addEventListener('click', () => selectTab('file'));
 ui.tabMine.addEventListener('click', () => selectTab('mine'));
+ui.tabPatrol.addEventListener('click', () => selectTab('patrol'));
 ui.queueCount.addEventListener('click', () => selectTab('mine'));
 ui.sheetToggle.addEventListener('click', () => setSheetExpanded(ui.sheet.dataset.expanded !== 'true'));
 
@@ -469,6 +485,59 @@ async function loadMine() {
   }
 }
 
+// ---- patrols --------------------------------------------------------------------------------
+// A patrol is the GPS track walked between 开始巡查 and 结束并提交; the service counts the
+// buildings within 15 m of it as checked this month (blind spots are the others).
+
+function renderPatrol() {
+  const patrol = state.patrol;
+  show(ui.patrolStart, !patrol);
+  show(ui.patrolFinish, Boolean(patrol));
+  if (patrol) {
+    showStatus(ui.patrolStatus, t('patrol_walking', { points: formatCount(patrol.track.length), metres: formatCount(Math.round(trackLength(patrol.track))) }));
+  }
+  const line = patrol && patrol.track.length > 1 ? [{ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: patrol.track } }] : [];
+  map?.getSource(INSPECT_LAYERS.trackSource)?.setData({ type: 'FeatureCollection', features: line });
+  document.body.dataset.patrolPoints = String(patrol?.track.length ?? 0);
+}
+
+ui.patrolStart.addEventListener('click', () => {
+  showStatus(ui.patrolError, '');
+  if (!state.gps) {
+    showStatus(ui.patrolError, t('patrol_no_gps'), 'error');
+    return;
+  }
+  state.patrol = { startedAt: Date.now(), track: [[state.gps.lon, state.gps.lat]] };
+  renderPatrol();
+});
+
+ui.patrolFinish.addEventListener('click', async () => {
+  const patrol = state.patrol;
+  showStatus(ui.patrolError, '');
+  if (patrol.track.length < 2) {
+    showStatus(ui.patrolError, t('patrol_too_short'), 'error');
+    return;
+  }
+  const community = communityAt(state.communities, patrol.track[0]);
+  if (!community) {
+    showStatus(ui.patrolError, t('patrol_no_community'), 'error');
+    return;
+  }
+  ui.patrolFinish.disabled = true;
+  try {
+    const body = patrolBody({ community: community.id, startedAt: patrol.startedAt, endedAt: Date.now(), track: patrol.track });
+    const recorded = await postJson('/api/v1/patrols', body);
+    state.patrol = null;
+    renderPatrol();
+    showStatus(ui.patrolStatus, t('patrol_recorded', { count: formatCount(recorded.buildings_checked) }));
+    bump('patrolsRecorded');
+  } catch (err) {
+    showStatus(ui.patrolError, refusalText(err), 'error');
+  } finally {
+    ui.patrolFinish.disabled = false;
+  }
+});
+
 // ---- start ---------------------------------------------------------------------------------
 
 async function start(user) {
@@ -490,6 +559,7 @@ async function start(user) {
     return;
   }
   window.inspectMap = map;
+  state.communities = communities.communities ?? [];
   photos.max = state.settings.max_photos;
   ui.note.maxLength = state.settings.max_description_chars;
   state.tree = categoryTree(categories.categories);
