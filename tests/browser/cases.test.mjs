@@ -460,6 +460,8 @@ describe('case pages', { timeout: 900_000 }, () => {
     assert.ok(checked(await coverage()) >= count, 'the month\'s coverage counts them');
     assert.ok(await page.getByRole('button', { name: '开始巡查' }).isVisible(), 'ready for the next patrol');
     await page.screenshot({ path: path.join(artifacts, 'inspect-patrol.png') });
+    await page.getByRole('tab', { name: '上报', exact: true }).tap();
+    await page.locator('#filing-form').waitFor({ state: 'visible' });
   }));
 
   test('a filing whose answer is lost is sent again with its key and makes one case', () => withServerLogsOnFailure(server, async () => {
