@@ -21,6 +21,8 @@ pub const REACH_M: f64 = 15.0;
 pub const MIN_CASES: usize = 3;
 pub const WINDOW_DAYS: i64 = 30;
 pub const CLEAN_DAYS: i64 = 30;
+/// The first key of the advisory lock a community's refresh holds (the second is the community).
+const DEAD_SPOT_LOCK: i32 = 0x4453; // "DS"
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Finding {
@@ -107,6 +109,13 @@ pub fn dead_spots(findings: &[Finding], now: DateTime<Utc>) -> Vec<DeadSpot> {
 
 /// Recomputes the community's dead spots from its sanitation cases.
 pub async fn refresh(db: &mut PgConnection, community_id: i64) -> Result<(), sqlx::Error> {
+    // Filings in one community take turns until their transactions end: two refreshes at once
+    // would each miss the other's case and rewrite the same rows in different orders.
+    sqlx::query("select pg_advisory_xact_lock($1, $2)")
+        .bind(DEAD_SPOT_LOCK)
+        .bind(i32::try_from(community_id).unwrap_or(i32::MAX))
+        .execute(&mut *db)
+        .await?;
     let rows: Vec<(i64, f64, f64, DateTime<Utc>)> = sqlx::query_as(
         "select id, st_x(location), st_y(location), created_at from cases
          where community_id = $1 and category like 'sanitation.%' and status <> 'cancelled' order by id",

@@ -271,26 +271,29 @@ async fn filings_place_the_pin_refuse_bad_ones_and_offer_nearby_cases() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
+/// Files `body` with `key` on a task of its own, so that several are in flight at once.
+fn spawn_filing(app: &App, key: String, body: String) -> tokio::task::JoinHandle<(StatusCode, Value)> {
+    let router = app.router.clone();
+    let token = app.token.clone().unwrap_or_default();
+    tokio::spawn(async move {
+        let request = Request::post("/api/v1/cases")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", key)
+            .body(Body::from(body))
+            .expect("a request");
+        let response = router.oneshot(request).await.expect("answers");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("a body").to_bytes();
+        (status, serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null))
+    })
+}
+
 #[tokio::test]
 async fn parallel_replays_of_one_submission_make_one_case() {
     let Setup { app, point, .. } = setup().await;
     let body = filing(point, "sanitation.exposed_garbage").to_string();
-    let send = |key: &'static str, body: String| {
-        let router = app.router.clone();
-        let token = app.token.clone().unwrap_or_default();
-        tokio::spawn(async move {
-            let request = Request::post("/api/v1/cases")
-                .header("content-type", "application/json")
-                .header("authorization", format!("Bearer {token}"))
-                .header("idempotency-key", key)
-                .body(Body::from(body))
-                .expect("a request");
-            let response = router.oneshot(request).await.expect("answers");
-            let status = response.status();
-            let bytes = response.into_body().collect().await.expect("a body").to_bytes();
-            (status, serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null))
-        })
-    };
+    let send = |key: &str, body: String| spawn_filing(&app, key.to_owned(), body);
     let tasks: Vec<_> = (0..12).map(|_| send("phone-retry-1", body.clone())).collect();
     let mut numbers = Vec::new();
     for task in tasks {
@@ -307,6 +310,25 @@ async fn parallel_replays_of_one_submission_make_one_case() {
     assert_eq!((status, error_code(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused"));
     let (status, answer) = send("bad key with spaces", body).await.expect("joins");
     assert_eq!((status, error_code(&answer)), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_idempotency_key"));
+}
+
+/// Sanitation findings filed at once in one community each recompute its dead spots: they take
+/// turns (these deadlocked and answered 500 before), and the spot holds them all.
+#[tokio::test]
+async fn parallel_sanitation_findings_in_one_community_are_all_filed_into_one_dead_spot() {
+    let Setup { app, point, community, .. } = setup().await;
+    let body = filing(point, "sanitation.exposed_garbage").to_string();
+    let tasks: Vec<_> = (0..12).map(|i| spawn_filing(&app, format!("finding-{i}"), body.clone())).collect();
+    for task in tasks {
+        let (status, answer) = task.await.expect("joins");
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+    }
+    let spots: Vec<(i32,)> = sqlx::query_as("select cardinality(cases) from dead_spots where community_id = $1")
+        .bind(community)
+        .fetch_all(&app.pool)
+        .await
+        .expect("dead spots");
+    assert_eq!(spots, [(12,)]);
 }
 
 #[tokio::test]
