@@ -16,6 +16,7 @@ use super::workflow::Status;
 use crate::audit::{self, Actor, Event};
 use crate::refusal::Refusal;
 use crate::spatial::datum::Crs;
+use crate::spatial::{is_latitude, is_longitude};
 use crate::spatial::locate::LocateIndex;
 use crate::units::{categories, routing};
 
@@ -102,10 +103,10 @@ pub fn snap_radius(accuracy_m: Option<f64>) -> f64 {
 
 /// Checks what needs no database: coordinates, accuracy, text lengths, photo count.
 pub fn check(new: &NewCase) -> Result<(f64, f64), Refusal> {
-    if !new.lon.is_finite() || !(-180.0..=180.0).contains(&new.lon) {
+    if !is_longitude(new.lon) {
         return Err(Refusal::invalid("lon", "invalid_coordinates", format!("lon must be a longitude from -180 to 180, got {}", new.lon)));
     }
-    if !new.lat.is_finite() || !(-90.0..=90.0).contains(&new.lat) {
+    if !is_latitude(new.lat) {
         return Err(Refusal::invalid("lat", "invalid_coordinates", format!("lat must be a latitude from -90 to 90, got {}", new.lat)));
     }
     if new.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::dataset::{BuildingRecord, CommunityRecord, Dataset, EstateRecord, Skipped, UnitRecord};
 use crate::spatial::datum::Crs;
+use crate::spatial::{is_latitude, is_longitude};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GeojsonError {
@@ -202,7 +203,7 @@ fn polygon(rings: &PolygonType, crs: Crs) -> Result<Polygon<f64>, String> {
                 let [x, y, ..] = *position.as_slice() else {
                     return Err(format!("a position has {} coordinates, at least 2 are needed", position.len()));
                 };
-                if !(x.is_finite() && y.is_finite() && (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)) {
+                if !(is_longitude(x) && is_latitude(y)) {
                     return Err(format!("coordinate ({x}, {y}) is not a longitude/latitude"));
                 }
                 let (lon, lat) = crs.to_wgs84(x, y);

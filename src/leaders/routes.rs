@@ -17,6 +17,7 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::openapi::ReadErrors;
+use crate::places::routes::parse_bbox;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -209,18 +210,6 @@ async fn choropleth(State(state): State<AppState>, user: CurrentUser, Query(quer
     Ok(axum::Json(map::choropleth(&mut db, &selection).await?).into_response())
 }
 
-/// `minlon,minlat,maxlon,maxlat`, each side at most [`map::MAX_PIN_BOX_DEG`].
-fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
-    let bad = || ApiError::invalid("bbox", format!("bbox is minlon,minlat,maxlon,maxlat with sides of at most {}°", map::MAX_PIN_BOX_DEG));
-    let values: Vec<f64> = text.split(',').map(|v| v.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad())?;
-    let [west, south, east, north] = <[f64; 4]>::try_from(values).map_err(|_| bad())?;
-    let sides = [east - west, north - south];
-    if sides.iter().any(|s| !s.is_finite() || *s <= 0.0 || *s > map::MAX_PIN_BOX_DEG) {
-        return Err(bad());
-    }
-    Ok([west, south, east, north])
-}
-
 #[derive(Serialize, utoipa::ToSchema)]
 struct Pins {
     cases: Vec<map::Pin>,
@@ -240,7 +229,7 @@ struct Pins {
 )]
 async fn pins(State(state): State<AppState>, user: CurrentUser, Query(query): Query<MapQuery>) -> Result<Response, ApiError> {
     let scope = user.area_for(READERS)?;
-    let bbox = query.bbox.as_deref().map(parse_bbox).transpose()?;
+    let bbox = query.bbox.as_deref().map(|b| parse_bbox(b, map::MAX_PIN_BOX_DEG)).transpose()?;
     let mut db = state.pool.acquire().await?;
     let selection = query.selection(&mut db, scope).await?;
     if bbox.is_none() && selection.status != StatusFilter::Overdue {
@@ -312,9 +301,9 @@ mod tests {
 
     #[test]
     fn a_pin_box_is_small_and_forward() {
-        assert_eq!(parse_bbox("114.40,30.50,114.42,30.51").ok(), Some([114.40, 30.50, 114.42, 30.51]));
+        assert_eq!(parse_bbox("114.40,30.50,114.42,30.51", map::MAX_PIN_BOX_DEG).ok(), Some([114.40, 30.50, 114.42, 30.51]));
         for bad in ["114.4,30.5,114.5,30.51", "114.42,30.50,114.40,30.51", "114.4,30.5,114.41", "a,b,c,d", "114.4,30.5,NaN,30.51"] {
-            let error = parse_bbox(bad).err().map(|e| e.details);
+            let error = parse_bbox(bad, map::MAX_PIN_BOX_DEG).err().map(|e| e.details);
             assert_eq!(error, Some(Some(json!({ "field": "bbox" }))), "{bad}");
         }
     }

@@ -12,6 +12,7 @@ use sqlx::PgConnection;
 use crate::audit::{self, Actor, Event};
 use crate::refusal::Refusal;
 use crate::spatial::datum::Crs;
+use crate::spatial::{is_latitude, is_longitude};
 
 /// How close to a track a building counts as checked.
 pub const TRACK_REACH_M: f64 = 15.0;
@@ -61,7 +62,7 @@ pub fn check(new: &NewPatrol, now: DateTime<Utc>) -> Result<Vec<[f64; 2]>, Refus
         .iter()
         .enumerate()
         .map(|(i, &[lon, lat])| {
-            if lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) {
+            if is_longitude(lon) && is_latitude(lat) {
                 let (lon, lat) = new.crs.to_wgs84(lon, lat);
                 Ok([lon, lat])
             } else {

@@ -18,6 +18,7 @@ use crate::http::error::ApiErrorBody;
 use crate::http::extract::{Path, Query};
 use crate::http::openapi::{Feature, FeatureCollectionTag, ReadErrors};
 use crate::spatial::datum::Crs;
+use crate::spatial::{is_latitude, is_longitude};
 use crate::spatial::tile::TileId;
 
 /// How far from a building a point may be and still be located on it.
@@ -104,7 +105,7 @@ async fn buildings(
     user: CurrentUser,
     Query(query): Query<BuildingsQuery>,
 ) -> Result<Response, ApiError> {
-    let bbox = parse_bbox(&query.bbox)?;
+    let bbox = parse_bbox(&query.bbox, MAX_BBOX_DEGREES)?;
     let limit = query.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::invalid("limit", format!("limit must be from 1 to {MAX_PAGE}")));
@@ -139,7 +140,8 @@ async fn buildings(
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], body).into_response())
 }
 
-fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
+/// `min_lon,min_lat,max_lon,max_lat` in WGS84, forward, at most `max_side` degrees on a side.
+pub fn parse_bbox(text: &str, max_side: f64) -> Result<[f64; 4], ApiError> {
     let invalid = |message: &str| {
         ApiError::invalid("bbox", format!("bbox must be min_lon,min_lat,max_lon,max_lat in WGS84: {message}"))
     };
@@ -149,19 +151,14 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
         .collect::<Result<_, _>>()
         .map_err(|_| invalid("not four numbers"))?;
     let [x0, y0, x1, y1] = parts[..] else { return Err(invalid("not four numbers")) };
-    if !parts.iter().all(|v| v.is_finite())
-        || !(-180.0..=180.0).contains(&x0)
-        || !(-180.0..=180.0).contains(&x1)
-        || !(-90.0..=90.0).contains(&y0)
-        || !(-90.0..=90.0).contains(&y1)
-    {
+    if ![x0, x1].into_iter().all(is_longitude) || ![y0, y1].into_iter().all(is_latitude) {
         return Err(invalid("coordinates out of range"));
     }
     if x0 >= x1 || y0 >= y1 {
         return Err(invalid("min must be below max"));
     }
-    if x1 - x0 > MAX_BBOX_DEGREES || y1 - y0 > MAX_BBOX_DEGREES {
-        return Err(invalid(&format!("at most {MAX_BBOX_DEGREES}° on a side; use the vector tiles for wider views")));
+    if x1 - x0 > max_side || y1 - y0 > max_side {
+        return Err(invalid(&format!("at most {max_side}° on a side; zoom in, or use the layers made for wider views")));
     }
     Ok([x0, y0, x1, y1])
 }
@@ -224,10 +221,10 @@ struct Located {
 
 /// A point given in `crs`, checked to be on earth, in WGS84.
 pub fn wgs84_point(lon: f64, lat: f64, crs: Crs) -> Result<(f64, f64), ApiError> {
-    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
+    if !is_longitude(lon) {
         return Err(ApiError::invalid("lon", format!("lon must be a longitude from -180 to 180, got {lon}")));
     }
-    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
+    if !is_latitude(lat) {
         return Err(ApiError::invalid("lat", format!("lat must be a latitude from -90 to 90, got {lat}")));
     }
     Ok(crs.to_wgs84(lon, lat))
@@ -314,7 +311,7 @@ mod tests {
 
     #[test]
     fn bbox_is_parsed_and_checked() {
-        assert_eq!(parse_bbox("114.4,30.5,114.41,30.51").ok(), Some([114.4, 30.5, 114.41, 30.51]));
+        assert_eq!(parse_bbox("114.4,30.5,114.41,30.51", MAX_BBOX_DEGREES).ok(), Some([114.4, 30.5, 114.41, 30.51]));
         for bad in [
             "",
             "1,2,3",
@@ -324,7 +321,7 @@ mod tests {
             "200,30,200.01,30.01",
             "NaN,30,114,30.01",
         ] {
-            let error = parse_bbox(bad).expect_err(bad);
+            let error = parse_bbox(bad, MAX_BBOX_DEGREES).expect_err(bad);
             assert_eq!(error.code, "invalid_parameter", "{bad}");
         }
     }

@@ -92,7 +92,7 @@ fn coord(position: &Value, index: usize) -> Result<Coord<f64>, AreaError> {
     if rest.len() > 1 || !lon.is_finite() || !lat.is_finite() {
         return Err(AreaError::BadPosition(index));
     }
-    if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
+    if !super::is_longitude(lon) || !super::is_latitude(lat) {
         return Err(AreaError::OutOfRange { index, lon, lat });
     }
     Ok(Coord { x: lon, y: lat })
