@@ -217,7 +217,8 @@ pub async fn act(
     let entry = Event { action: "case.step", object_type: Some("case"), object_id: Some(case_id.to_string()), summary };
     audit::record_in(&mut *db, actor, entry, &[case.community_id]).await?;
     if to == Status::Cancelled && case.category.starts_with("sanitation.") {
-        super::dead_spots::refresh(db, case.community_id).await?;
+        // Sanitation is never private, so the case's location is its exact one.
+        super::dead_spots::refresh(db, case.community_id, case_id, case.lon, case.lat).await?;
     }
     Ok(store::get(db, case_id, viewer, false).await?)
 }

@@ -54,8 +54,9 @@ struct DeadSpotDetail {
 }
 
 const DEAD_SPOT_COLUMNS: &str = "select d.id, d.community_id, st_x(d.location) as lon, st_y(d.location) as lat,
-    cardinality(d.cases) as case_count, d.first_seen, d.last_seen, d.cleared_at,
-    case when d.cleared_at is null then 'active' else 'cleared' end as status from dead_spots d";
+    cardinality(d.cases) as case_count, d.first_seen, d.last_seen,
+    case when d.clears_at <= now() then d.clears_at end as cleared_at,
+    case when d.clears_at <= now() then 'cleared' else 'active' end as status from dead_spots d";
 
 /// Roles that read dead spots: all but planners, within their area.
 const READERS: &[Role] = &[Role::Admin, Role::Leader, Role::Inspector, Role::Handler];
@@ -73,7 +74,7 @@ async fn dead_spots(State(state): State<AppState>, user: CurrentUser, Query(quer
     let scope = user.area_for(READERS)?;
     let rows: Vec<DeadSpotRow> = sqlx::query_as(&format!(
         "{DEAD_SPOT_COLUMNS} where d.community_id = any($1) and ($2::bigint is null or d.community_id = $2)
-           and ($3 or d.cleared_at is null) order by d.last_seen desc limit 1000"
+           and ($3 or d.clears_at > now()) order by d.last_seen desc limit 1000"
     ))
     .bind(scope)
     .bind(query.community)

@@ -4,11 +4,14 @@
 //!   within **15 m** of each other; linked cases form a place (single linkage);
 //! - a place is a dead spot once **three or more** of its cases fall within some **30 days**;
 //! - a dead spot is **cleared** after a clean period of **30 days** with no new sanitation case
-//!   there (cleared on the last case's date + 30 days); it stays in the register with its history.
+//!   there (it clears on the last case's date + 30 days); it stays in the register with its
+//!   history.
 //!
 //! Clustering is pure (an R-tree of points in a local metric projection, union–find over the
-//! pairs within reach); the register is recomputed for a community whenever a sanitation case is
-//! filed there, keyed by its first case so that a dead spot keeps its id as it grows.
+//! pairs within reach). When a sanitation case is filed or cancelled, only the places linked to
+//! its spot are recomputed: the cases reachable from it in steps of 15 m are gathered, which is
+//! every case of those places and no part of another, so the result is the same as recomputing
+//! the whole community. A dead spot is keyed by its first case, so it keeps its id as it grows.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rstar::{RTree, primitives::GeomWithData};
@@ -41,8 +44,8 @@ pub struct DeadSpot {
     pub cases: Vec<i64>,
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
-    /// Set once the clean period after the last case has passed.
-    pub cleared_at: Option<DateTime<Utc>>,
+    /// When the clean period after the last case ends (readers compare it with their time).
+    pub clears_at: DateTime<Utc>,
 }
 
 fn find(parent: &mut [usize], mut i: usize) -> usize {
@@ -53,8 +56,8 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
     i
 }
 
-/// The dead spots among the findings, as of `now`, ordered by anchor.
-pub fn dead_spots(findings: &[Finding], now: DateTime<Utc>) -> Vec<DeadSpot> {
+/// The dead spots among the findings, ordered by anchor.
+pub fn dead_spots(findings: &[Finding]) -> Vec<DeadSpot> {
     let Some(first) = findings.first() else { return Vec::new() };
     let projection = LocalProjection::new(first.lon, first.lat);
     let points: Vec<GeomWithData<[f64; 2], usize>> = findings
@@ -91,7 +94,6 @@ pub fn dead_spots(findings: &[Finding], now: DateTime<Utc>) -> Vec<DeadSpot> {
             }
             let (first, last) = (cases[0], cases[cases.len() - 1]);
             let n = cases.len() as f64;
-            let cleared = last.at + TimeDelta::days(CLEAN_DAYS);
             Some(DeadSpot {
                 anchor: cases.iter().map(|f| f.case_id).min().unwrap_or(first.case_id),
                 lon: cases.iter().map(|f| f.lon).sum::<f64>() / n,
@@ -99,7 +101,7 @@ pub fn dead_spots(findings: &[Finding], now: DateTime<Utc>) -> Vec<DeadSpot> {
                 cases: cases.iter().map(|f| f.case_id).collect(),
                 first_seen: first.at,
                 last_seen: last.at,
-                cleared_at: (cleared <= now).then_some(cleared),
+                clears_at: last.at + TimeDelta::days(CLEAN_DAYS),
             })
         })
         .collect();
@@ -107,35 +109,32 @@ pub fn dead_spots(findings: &[Finding], now: DateTime<Utc>) -> Vec<DeadSpot> {
     spots
 }
 
-/// Recomputes the community's dead spots from its sanitation cases.
-pub async fn refresh(db: &mut PgConnection, community_id: i64) -> Result<(), sqlx::Error> {
+/// Brings the community's dead spots up to date after the sanitation case `changed`, at
+/// (`lon`, `lat`), was filed or cancelled.
+pub async fn refresh(db: &mut PgConnection, community_id: i64, changed: i64, lon: f64, lat: f64) -> Result<(), sqlx::Error> {
     // Filings in one community take turns until their transactions end: two refreshes at once
-    // would each miss the other's case and rewrite the same rows in different orders.
+    // would each miss the other's case, and could rewrite the same rows in different orders.
     sqlx::query("select pg_advisory_xact_lock($1, $2)")
         .bind(DEAD_SPOT_LOCK)
         .bind(i32::try_from(community_id).unwrap_or(i32::MAX))
         .execute(&mut *db)
         .await?;
-    let rows: Vec<(i64, f64, f64, DateTime<Utc>)> = sqlx::query_as(
-        "select id, st_x(location), st_y(location), created_at from cases
-         where community_id = $1 and category like 'sanitation.%' and status <> 'cancelled' order by id",
-    )
-    .bind(community_id)
-    .fetch_all(&mut *db)
-    .await?;
-    let findings: Vec<Finding> = rows.into_iter().map(|(case_id, lon, lat, at)| Finding { case_id, lon, lat, at }).collect();
-    let spots = dead_spots(&findings, Utc::now());
-    sqlx::query("delete from dead_spots where community_id = $1 and not (id = any($2))")
+    let findings = linked(db, community_id, lon, lat).await?;
+    let spots = dead_spots(&findings);
+    let mut touched: Vec<i64> = findings.iter().map(|f| f.case_id).collect();
+    touched.push(changed);
+    sqlx::query("delete from dead_spots where community_id = $1 and cases && $2 and not (id = any($3))")
         .bind(community_id)
+        .bind(&touched)
         .bind(spots.iter().map(|s| s.anchor).collect::<Vec<_>>())
         .execute(&mut *db)
         .await?;
     for spot in &spots {
         sqlx::query(
-            "insert into dead_spots (id, community_id, location, cases, first_seen, last_seen, cleared_at)
+            "insert into dead_spots (id, community_id, location, cases, first_seen, last_seen, clears_at)
              values ($1, $2, st_setsrid(st_makepoint($3, $4), 4326), $5, $6, $7, $8)
              on conflict (id) do update set location = excluded.location, cases = excluded.cases,
-                first_seen = excluded.first_seen, last_seen = excluded.last_seen, cleared_at = excluded.cleared_at",
+                first_seen = excluded.first_seen, last_seen = excluded.last_seen, clears_at = excluded.clears_at",
         )
         .bind(spot.anchor)
         .bind(community_id)
@@ -144,11 +143,45 @@ pub async fn refresh(db: &mut PgConnection, community_id: i64) -> Result<(), sql
         .bind(&spot.cases)
         .bind(spot.first_seen)
         .bind(spot.last_seen)
-        .bind(spot.cleared_at)
+        .bind(spot.clears_at)
         .execute(&mut *db)
         .await?;
     }
     Ok(())
+}
+
+/// The community's sanitation cases reachable from (`lon`, `lat`) in steps of at most 15 m: the
+/// whole of every place that a case there belongs to or links. Each step takes the cases in a
+/// box of ±15 m (a little more in longitude) around the last ones found; since the box holds the
+/// 15 m circle, what is gathered is closed under the linking rule.
+async fn linked(db: &mut PgConnection, community_id: i64, lon: f64, lat: f64) -> Result<Vec<Finding>, sqlx::Error> {
+    // Widened by 1% for the change of scale across a community.
+    let (dlon, dlat) = LocalProjection::new(lon, lat).degrees_for(REACH_M * 1.01);
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut frontier = vec![(lon, lat)];
+    while !frontier.is_empty() {
+        let seen: Vec<i64> = findings.iter().map(|f| f.case_id).collect();
+        let (lons, lats): (Vec<f64>, Vec<f64>) = frontier.into_iter().unzip();
+        let found: Vec<(i64, f64, f64, DateTime<Utc>)> = sqlx::query_as(
+            "select distinct c.id, st_x(c.location), st_y(c.location), c.created_at
+             from unnest($2::float8[], $3::float8[]) as f (lon, lat)
+             join cases c on c.location && st_makeenvelope(f.lon - $4, f.lat - $5, f.lon + $4, f.lat + $5, 4326)
+             where c.community_id = $1 and c.category like 'sanitation.%' and c.status <> 'cancelled'
+               and not (c.id = any($6))",
+        )
+        .bind(community_id)
+        .bind(&lons)
+        .bind(&lats)
+        .bind(dlon)
+        .bind(dlat)
+        .bind(&seen)
+        .fetch_all(&mut *db)
+        .await?;
+        frontier = found.iter().map(|&(_, lon, lat, _)| (lon, lat)).collect();
+        findings.extend(found.into_iter().map(|(case_id, lon, lat, at)| Finding { case_id, lon, lat, at }));
+    }
+    findings.sort_by_key(|f| f.case_id);
+    Ok(findings)
 }
 
 #[cfg(test)]
@@ -163,44 +196,38 @@ mod tests {
         Finding { case_id, lon, lat, at: Utc.with_ymd_and_hms(2026, 11, day, 9, 0, 0).single().unwrap_or_default() }
     }
 
-    fn day(d: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, d, 12, 0, 0).single().unwrap_or_default()
-    }
-
     #[test]
     fn three_findings_within_fifteen_metres_and_thirty_days_make_a_dead_spot() {
-        let spots = dead_spots(&[finding(1, 0.0, 1), finding(2, 10.0, 5), finding(3, 5.0, 20)], day(21));
+        let spots = dead_spots(&[finding(1, 0.0, 1), finding(2, 10.0, 5), finding(3, 5.0, 20)]);
         assert_eq!(spots.len(), 1);
-        assert_eq!((spots[0].anchor, spots[0].cases.clone(), spots[0].cleared_at), (1, vec![1, 2, 3], None));
+        assert_eq!((spots[0].anchor, spots[0].cases.clone()), (1, vec![1, 2, 3]));
         assert_eq!((spots[0].first_seen, spots[0].last_seen), (finding(1, 0.0, 1).at, finding(3, 0.0, 20).at));
     }
 
     #[test]
     fn two_findings_or_too_far_or_too_spread_in_time_are_not() {
-        assert!(dead_spots(&[finding(1, 0.0, 1), finding(2, 10.0, 2)], day(3)).is_empty());
-        assert!(dead_spots(&[finding(1, 0.0, 1), finding(2, 16.0, 2), finding(3, 32.0, 3)], day(4)).is_empty(), "16 m apart each: no link");
+        assert!(dead_spots(&[finding(1, 0.0, 1), finding(2, 10.0, 2)]).is_empty());
+        assert!(dead_spots(&[finding(1, 0.0, 1), finding(2, 16.0, 2), finding(3, 32.0, 3)]).is_empty(), "16 m apart each: no link");
         let spread = [finding(1, 0.0, 1), finding(2, 1.0, 17), finding(3, 2.0, 30)].map(|mut f| {
             if f.case_id == 3 {
                 f.at += TimeDelta::days(3);
             }
             f
         });
-        assert!(dead_spots(&spread, day(30) + TimeDelta::days(4)).is_empty(), "no 30-day window holds three");
+        assert!(dead_spots(&spread).is_empty(), "no 30-day window holds three");
     }
 
     #[test]
     fn linkage_chains_and_places_stay_apart() {
         // 0, 12, 24 m: each within 15 m of the next, one place; another place 100 m away.
         let findings = [finding(1, 0.0, 1), finding(2, 12.0, 2), finding(3, 24.0, 3), finding(4, 100.0, 1), finding(5, 105.0, 2), finding(6, 110.0, 3)];
-        let spots = dead_spots(&findings, day(4));
+        let spots = dead_spots(&findings);
         assert_eq!(spots.iter().map(|s| s.cases.clone()).collect::<Vec<_>>(), [vec![1, 2, 3], vec![4, 5, 6]]);
     }
 
     #[test]
-    fn a_clean_period_clears_it() {
+    fn the_clean_period_runs_from_the_last_case() {
         let findings = [finding(1, 0.0, 1), finding(2, 3.0, 2), finding(3, 6.0, 3)];
-        let last = findings[2].at;
-        assert_eq!(dead_spots(&findings, last + TimeDelta::days(29)).first().and_then(|s| s.cleared_at), None);
-        assert_eq!(dead_spots(&findings, last + TimeDelta::days(31)).first().and_then(|s| s.cleared_at), Some(last + TimeDelta::days(30)));
+        assert_eq!(dead_spots(&findings).first().map(|s| s.clears_at), Some(findings[2].at + TimeDelta::days(30)));
     }
 }

@@ -207,7 +207,7 @@ pub async fn submit(
     let entry = Event { action: "case.create", object_type: Some("case"), object_id: Some(id.to_string()), summary };
     audit::record_in(&mut *db, actor, entry, &[routing.place.community_id]).await?;
     if routing.category.code.starts_with("sanitation.") {
-        super::dead_spots::refresh(db, routing.place.community_id).await?;
+        super::dead_spots::refresh(db, routing.place.community_id, id, lon, lat).await?;
     }
     Ok(id)
 }

@@ -128,7 +128,7 @@ pub async fn unit_indicators(
     .await?;
     let dead_spots: i64 = sqlx::query_scalar(&format!(
         "select count(*) from dead_spots d join cases c on c.id = d.id
-         where {} and d.first_seen < $2 and (d.cleared_at is null or d.cleared_at >= $2)",
+         where {} and d.first_seen < $2 and d.clears_at >= $2",
         unit.cases()
     ))
     .bind(unit.id())

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 use wangge::auth::role::Role;
 use wangge::demo::{DemoOptions, generate};
+use wangge::cases::dead_spots::{Finding, dead_spots};
 use wangge::spatial::datum::Crs;
+use wangge::spatial::measure::LocalProjection;
 
 use super::http::{App, PASSWORD, error_code};
 
@@ -329,6 +331,58 @@ async fn parallel_sanitation_findings_in_one_community_are_all_filed_into_one_de
         .await
         .expect("dead spots");
     assert_eq!(spots, [(12,)]);
+}
+
+/// The dead spots a refresh leaves are the ones a recomputation of the whole community gives.
+async fn assert_dead_spots_as_recomputed(app: &App, community: i64, when: &str) {
+    let rows: Vec<(i64, f64, f64, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "select id, st_x(location), st_y(location), created_at from cases
+         where community_id = $1 and category like 'sanitation.%' and status <> 'cancelled' order by id",
+    )
+    .bind(community)
+    .fetch_all(&app.pool)
+    .await
+    .expect("findings");
+    let findings: Vec<Finding> = rows.into_iter().map(|(case_id, lon, lat, at)| Finding { case_id, lon, lat, at }).collect();
+    let expected: Vec<(i64, Vec<i64>)> = dead_spots(&findings).into_iter().map(|s| (s.anchor, s.cases)).collect();
+    let stored: Vec<(i64, Vec<i64>)> = sqlx::query_as("select id, cases from dead_spots where community_id = $1 order by id")
+        .bind(community)
+        .fetch_all(&app.pool)
+        .await
+        .expect("dead spots");
+    assert_eq!(stored, expected, "{when}");
+}
+
+/// Findings scattered over 60 × 60 m join, chain and merge places; cancelling some splits them.
+/// After every filing and every cancellation the neighbourhood refresh agrees with a full one.
+#[tokio::test]
+async fn refreshing_a_findings_neighbourhood_gives_what_recomputing_the_community_gives() {
+    let Setup { mut app, community, point, .. } = setup().await;
+    let projection = LocalProjection::new(point.0, point.1);
+    let mut state: u64 = 7;
+    let mut offset = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 33) % 61) as f64 - 30.0
+    };
+    let mut filed: Vec<i64> = Vec::new();
+    for i in 0..40 {
+        let at = projection.to_lonlat(offset(), offset());
+        let (status, answer) = app.post_json("/api/v1/cases", &filing(at, "sanitation.exposed_garbage")).await;
+        match status {
+            StatusCode::CREATED => filed.push(answer["id"].as_i64().expect("an id")),
+            _ => assert_eq!(error_code(&answer), "outside_communities", "{answer}"),
+        }
+        assert_dead_spots_as_recomputed(&app, community, &format!("after filing {i}")).await;
+    }
+    assert!(filed.len() > 20, "most findings fall in the community: {}", filed.len());
+    let spots: i64 = sqlx::query_scalar("select count(*) from dead_spots where community_id = $1").bind(community).fetch_one(&app.pool).await.expect("counts");
+    assert!(spots >= 1, "the findings make dead spots");
+    app.sign_in("admin1").await;
+    for (i, &id) in filed.iter().skip(1).step_by(3).enumerate() {
+        let (status, body) = step(&app, id, json!({ "action": "duplicate", "duplicate_of": filed[0] })).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_dead_spots_as_recomputed(&app, community, &format!("after cancelling {i}")).await;
+    }
 }
 
 #[tokio::test]
