@@ -163,7 +163,10 @@ async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Resul
     let sessions = SessionSettings { hours: args.session_hours, secure_cookie: !args.insecure_cookie };
     let limits = Arc::new(http::limit::Limits::new(args.limits()));
     let upkeep = limits.clone().spawn_upkeep();
-    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: args.ranking_weights, photos };
+    // Cases a previous run filed but did not settle (it stopped first).
+    let dead_spots = crate::cases::dead_spots::Settler::new(pool.clone());
+    crate::cases::dead_spots::settle_all(pool, None).await.context("settling the dead spots left pending")?;
+    let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: args.ranking_weights, photos, dead_spots };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;

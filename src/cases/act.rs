@@ -216,9 +216,8 @@ pub async fn act(
     let summary = json!({ "action": step.action, "from": from, "to": to });
     let entry = Event { action: "case.step", object_type: Some("case"), object_id: Some(case_id.to_string()), summary };
     audit::record_in(&mut *db, actor, entry, &[case.community_id]).await?;
-    if to == Status::Cancelled && case.category.starts_with("sanitation.") {
-        // Sanitation is never private, so the case's location is its exact one.
-        super::dead_spots::refresh(db, case.community_id, case_id, case.lon, case.lat).await?;
+    if to == Status::Cancelled && super::dead_spots::is_finding(&case.category) {
+        sqlx::query("update cases set dead_spot_pending = true where id = $1").bind(case_id).execute(&mut *db).await?;
     }
     Ok(store::get(db, case_id, viewer, false).await?)
 }

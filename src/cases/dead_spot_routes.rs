@@ -8,6 +8,7 @@ use axum::routing::get;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::dead_spots;
 use crate::auth::extract::CurrentUser;
 use crate::auth::role::Role;
 use crate::http::AppState;
@@ -72,6 +73,8 @@ const READERS: &[Role] = &[Role::Admin, Role::Leader, Role::Inspector, Role::Han
 )]
 async fn dead_spots(State(state): State<AppState>, user: CurrentUser, Query(query): Query<DeadSpotQuery>) -> Result<Response, ApiError> {
     let scope = user.area_for(READERS)?;
+    // The cases committed before the question count, even if their settlement has not run yet.
+    dead_spots::settle_all(&state.pool, Some(scope)).await?;
     let rows: Vec<DeadSpotRow> = sqlx::query_as(&format!(
         "{DEAD_SPOT_COLUMNS} where d.community_id = any($1) and ($2::bigint is null or d.community_id = $2)
            and ($3 or d.clears_at > now()) order by d.last_seen desc limit 1000"
@@ -105,6 +108,7 @@ struct DeadSpotCase {
 )]
 async fn dead_spot(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, ApiError> {
     let scope = user.area_for(READERS)?;
+    dead_spots::settle_all(&state.pool, Some(scope)).await?;
     let spot: DeadSpotRow = sqlx::query_as(&format!("{DEAD_SPOT_COLUMNS} where d.id = $1 and d.community_id = any($2)"))
         .bind(id)
         .bind(scope)

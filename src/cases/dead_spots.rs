@@ -8,15 +8,22 @@
 //!   history.
 //!
 //! Clustering is pure (an R-tree of points in a local metric projection, union–find over the
-//! pairs within reach). When a sanitation case is filed or cancelled, only the places linked to
-//! its spot are recomputed: the cases reachable from it in steps of 15 m are gathered, which is
-//! every case of those places and no part of another, so the result is the same as recomputing
-//! the whole community. A dead spot is keyed by its first case, so it keeps its id as it grows.
+//! pairs within reach). A sanitation case filed or cancelled is marked `dead_spot_pending` in its
+//! own transaction; once that commits, its community is *settled*: only the places linked to the
+//! pending cases are recomputed. The cases reachable from them in steps of 15 m are gathered,
+//! which is every case of those places and no part of another, so the result is the same as
+//! recomputing the whole community. Settling runs in the background after a filing (one run takes
+//! in every case filed meanwhile, so filings never queue behind one another), and before dead
+//! spots are read, so a reader always sees the cases committed before it asked. A dead spot is
+//! keyed by its first case, so it keeps its id as it grows.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rstar::{RTree, primitives::GeomWithData};
 use serde::Serialize;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 
 use crate::spatial::measure::LocalProjection;
 
@@ -24,7 +31,7 @@ pub const REACH_M: f64 = 15.0;
 pub const MIN_CASES: usize = 3;
 pub const WINDOW_DAYS: i64 = 30;
 pub const CLEAN_DAYS: i64 = 30;
-/// The first key of the advisory lock a community's refresh holds (the second is the community).
+/// The first key of the advisory lock a community's settlement holds (the second is the community).
 const DEAD_SPOT_LOCK: i32 = 0x4453; // "DS"
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -109,25 +116,40 @@ pub fn dead_spots(findings: &[Finding]) -> Vec<DeadSpot> {
     spots
 }
 
-/// Brings the community's dead spots up to date after the sanitation case `changed`, at
-/// (`lon`, `lat`), was filed or cancelled.
-pub async fn refresh(db: &mut PgConnection, community_id: i64, changed: i64, lon: f64, lat: f64) -> Result<(), sqlx::Error> {
-    // Filings in one community take turns until their transactions end: two refreshes at once
-    // would each miss the other's case, and could rewrite the same rows in different orders.
+/// Whether a case of this category counts towards dead spots.
+pub fn is_finding(category: &str) -> bool {
+    category.starts_with("sanitation.")
+}
+
+/// Brings the community's dead spots up to date with its pending cases; answers how many were
+/// pending.
+pub async fn settle(pool: &PgPool, community_id: i64) -> Result<usize, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // Settlements of one community take turns: two at once would each miss the other's cases.
     sqlx::query("select pg_advisory_xact_lock($1, $2)")
         .bind(DEAD_SPOT_LOCK)
         .bind(i32::try_from(community_id).unwrap_or(i32::MAX))
-        .execute(&mut *db)
+        .execute(&mut *tx)
         .await?;
-    let findings = linked(db, community_id, lon, lat).await?;
+    // Locked, so that a case cancelled while this runs stays pending for the next settlement.
+    let pending: Vec<(i64, f64, f64)> = sqlx::query_as(
+        "select id, st_x(location), st_y(location) from cases where community_id = $1 and dead_spot_pending order by id for update",
+    )
+    .bind(community_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let findings = linked(&mut *tx, community_id, pending.iter().map(|&(_, lon, lat)| (lon, lat)).collect()).await?;
     let spots = dead_spots(&findings);
-    let mut touched: Vec<i64> = findings.iter().map(|f| f.case_id).collect();
-    touched.push(changed);
+    let pending_ids: Vec<i64> = pending.iter().map(|p| p.0).collect();
+    let touched: Vec<i64> = findings.iter().map(|f| f.case_id).chain(pending_ids.iter().copied()).collect();
     sqlx::query("delete from dead_spots where community_id = $1 and cases && $2 and not (id = any($3))")
         .bind(community_id)
         .bind(&touched)
         .bind(spots.iter().map(|s| s.anchor).collect::<Vec<_>>())
-        .execute(&mut *db)
+        .execute(&mut *tx)
         .await?;
     for spot in &spots {
         sqlx::query(
@@ -144,21 +166,80 @@ pub async fn refresh(db: &mut PgConnection, community_id: i64, changed: i64, lon
         .bind(spot.first_seen)
         .bind(spot.last_seen)
         .bind(spot.clears_at)
-        .execute(&mut *db)
+        .execute(&mut *tx)
         .await?;
     }
-    Ok(())
+    sqlx::query("update cases set dead_spot_pending = false where id = any($1)").bind(&pending_ids).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(pending.len())
 }
 
-/// The community's sanitation cases reachable from (`lon`, `lat`) in steps of at most 15 m: the
+/// Settles every community of `scope` (all communities when `None`) that has pending cases;
+/// answers how many cases were pending.
+pub async fn settle_all(pool: &PgPool, scope: Option<&[i64]>) -> Result<usize, sqlx::Error> {
+    let communities: Vec<i64> =
+        sqlx::query_scalar("select distinct community_id from cases where dead_spot_pending and ($1::bigint[] is null or community_id = any($1))")
+            .bind(scope)
+            .fetch_all(pool)
+            .await?;
+    let mut settled = 0;
+    for community in communities {
+        settled += settle(pool, community).await?;
+    }
+    Ok(settled)
+}
+
+/// Settles communities in the background after their filings commit: one task per community at
+/// a time, which runs again if more cases were filed there while it ran.
+#[derive(Debug)]
+pub struct Settler {
+    pool: PgPool,
+    /// Communities being settled, and whether they were asked for again meanwhile.
+    running: Mutex<HashMap<i64, bool>>,
+}
+
+impl Settler {
+    pub fn new(pool: PgPool) -> Arc<Self> {
+        Arc::new(Settler { pool, running: Mutex::new(HashMap::new()) })
+    }
+
+    /// Asks for the community to be settled soon (its filing has committed).
+    pub fn request(self: &Arc<Self>, community_id: i64) {
+        {
+            let mut running = self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(again) = running.get_mut(&community_id) {
+                *again = true;
+                return;
+            }
+            running.insert(community_id, false);
+        }
+        let settler = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = settle(&settler.pool, community_id).await {
+                    // The cases stay pending: the next filing there, a reader or the next start settles them.
+                    tracing::warn!(%error, community_id, "settling dead spots failed");
+                }
+                let mut running = settler.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if running.insert(community_id, false) != Some(true) {
+                    running.remove(&community_id);
+                    break;
+                }
+            }
+        });
+    }
+}
+
+/// The community's sanitation cases reachable from the `seeds` in steps of at most 15 m: the
 /// whole of every place that a case there belongs to or links. Each step takes the cases in a
 /// box of ±15 m (a little more in longitude) around the last ones found; since the box holds the
 /// 15 m circle, what is gathered is closed under the linking rule.
-async fn linked(db: &mut PgConnection, community_id: i64, lon: f64, lat: f64) -> Result<Vec<Finding>, sqlx::Error> {
+async fn linked(db: &mut PgConnection, community_id: i64, seeds: Vec<(f64, f64)>) -> Result<Vec<Finding>, sqlx::Error> {
+    let Some(&(lon, lat)) = seeds.first() else { return Ok(Vec::new()) };
     // Widened by 1% for the change of scale across a community.
     let (dlon, dlat) = LocalProjection::new(lon, lat).degrees_for(REACH_M * 1.01);
     let mut findings: Vec<Finding> = Vec::new();
-    let mut frontier = vec![(lon, lat)];
+    let mut frontier = distinct(seeds);
     while !frontier.is_empty() {
         let seen: Vec<i64> = findings.iter().map(|f| f.case_id).collect();
         let (lons, lats): (Vec<f64>, Vec<f64>) = frontier.into_iter().unzip();
@@ -177,11 +258,18 @@ async fn linked(db: &mut PgConnection, community_id: i64, lon: f64, lat: f64) ->
         .bind(&seen)
         .fetch_all(&mut *db)
         .await?;
-        frontier = found.iter().map(|&(_, lon, lat, _)| (lon, lat)).collect();
+        frontier = distinct(found.iter().map(|&(_, lon, lat, _)| (lon, lat)).collect());
         findings.extend(found.into_iter().map(|(case_id, lon, lat, at)| Finding { case_id, lon, lat, at }));
     }
     findings.sort_by_key(|f| f.case_id);
     Ok(findings)
+}
+
+/// Findings filed at one spot share a box: each spot is searched around once.
+fn distinct(mut points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    points.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    points.dedup();
+    points
 }
 
 #[cfg(test)]

@@ -182,6 +182,7 @@ pub async fn generate(
         }
     }
     tx.commit().await?;
+    super::dead_spots::settle_all(pool, Some(&admin.communities)).await?;
     Ok(filed)
 }
 

@@ -13,8 +13,10 @@ use utoipa::ToSchema;
 
 use super::access::Viewer;
 use super::act::{self, Step};
+use super::dead_spots;
 use super::idempotency::{self, Claim, Owner};
 use super::store::{self, Case, Filter};
+use super::workflow::Action;
 use super::submit::{self, DUPLICATE_RADIUS_M, MAX_PHOTOS, NewCase};
 use crate::auth::extract::CurrentUser;
 use crate::auth::role::Role;
@@ -107,6 +109,7 @@ async fn create(
     let index = state.buildings.get();
     let id = submit::submit(&mut tx, &index, &new, &user.communities, &user.actor(), &state.cases, chrono::Utc::now()).await?;
     let case = store::get(&mut tx, id, &Viewer::from(&user), false).await?.ok_or_else(|| ApiError::not_found(format!("case {id} vanished")))?;
+    let settle = dead_spots::is_finding(&case.category).then_some(case.community_id);
     let low = new.accuracy_m.is_some_and(|a| a > state.cases.accuracy_limit_m);
     let answer = serde_json::to_value(Filed { case, warnings: if low { vec!["low_accuracy"] } else { vec![] } })
         .map_err(ApiError::internal)?;
@@ -114,6 +117,9 @@ async fn create(
         idempotency::record(&mut tx, owner, key, StatusCode::CREATED.as_u16(), &answer).await?;
     }
     tx.commit().await?;
+    if let Some(community) = settle {
+        state.dead_spots.request(community);
+    }
     Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
 
@@ -218,6 +224,16 @@ async fn step(
     let mut tx = state.pool.begin().await?;
     let case = act::act(&mut tx, id, &body, &Viewer::from(&user), &user.actor(), &state.cases, chrono::Utc::now()).await?;
     tx.commit().await?;
+    if matches!(body.action, Action::Cancel | Action::Duplicate) {
+        // A cancelled sanitation finding leaves its place: settle the community.
+        let pending: Option<i64> = sqlx::query_scalar("select community_id from cases where id = $1 and dead_spot_pending")
+            .bind(id)
+            .fetch_optional(&state.pool)
+            .await?;
+        if let Some(community) = pending {
+            state.dead_spots.request(community);
+        }
+    }
     let answer = match case {
         Some(case) => StepAnswer::Case(case),
         None => StepAnswer::Left { id, visible: false, message: "the case has left your queue" },

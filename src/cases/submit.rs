@@ -1,7 +1,8 @@
 //! Filing a case: the pin is converted to WGS84, placed in its community, grid and estate,
 //! snapped onto a building with the locate index (within the reported GPS accuracy, else 30 m),
 //! routed by its category's tier with a deadline in working time, and written with its first
-//! events (reported → registered → dispatched) and photos, in one transaction. Inspectors and
+//! events (reported → registered → dispatched) and photos, in one transaction; a sanitation
+//! finding is left pending for its community's dead spots (settled once it commits). Inspectors and
 //! administrators file through `POST /api/v1/cases`, residents' apps through Open311 with a
 //! sub-district's key (src/open311).
 
@@ -155,10 +156,10 @@ pub async fn submit(
         "insert into cases (number, source, category, description, location, submitted_crs, submitted_lon, submitted_lat,
                             accuracy_m, district_id, community_id, estate_id, grid_id, building_id, snapped_m,
                             reporter_id, reporter_name, reporter_contact, organisation_id, person_id, tier,
-                            routing_reason, unhandled, status, private, deadline, dispatched_at, created_at, updated_at)
+                            routing_reason, unhandled, status, private, deadline, dispatched_at, created_at, updated_at, dead_spot_pending)
          values (to_char($28 at time zone 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(nextval('case_numbers')::text, 6, '0'),
                  $1, $2, $3, st_setsrid(st_makepoint($4, $5), 4326), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $28)
+                 $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $28, $29)
          returning id",
     )
     .bind(source.as_str())
@@ -189,6 +190,7 @@ pub async fn submit(
     .bind(deadline)
     .bind(dispatched.then_some(now))
     .bind(now)
+    .bind(super::dead_spots::is_finding(&routing.category.code))
     .fetch_one(&mut *db)
     .await?;
     let event = |action, from, to, details| NewEvent { case_id: id, at: now, actor, action, from, to, note: None, details };
@@ -206,9 +208,6 @@ pub async fn submit(
     let summary = json!({ "category": routing.category.code, "status": status, "organisation": decision.organisation.as_ref().map(|o| o.id) });
     let entry = Event { action: "case.create", object_type: Some("case"), object_id: Some(id.to_string()), summary };
     audit::record_in(&mut *db, actor, entry, &[routing.place.community_id]).await?;
-    if routing.category.code.starts_with("sanitation.") {
-        super::dead_spots::refresh(db, routing.place.community_id, id, lon, lat).await?;
-    }
     Ok(id)
 }
 

@@ -34,6 +34,8 @@ pub struct AppState {
     /// How communities are scored for the monthly ranking.
     pub ranking: crate::leaders::ranking::Weights,
     pub photos: PhotoSettings,
+    /// Settles communities' dead spots after their sanitation filings commit.
+    pub dead_spots: Arc<crate::cases::dead_spots::Settler>,
 }
 
 /// Everything the service answers: the API (unknown API paths get a JSON 404), vector tiles,

@@ -401,8 +401,8 @@ async fn create(
     let id = submit::submit(&mut tx, &index, &new, &sender.communities, &sender.actor(client), &state.cases, chrono::Utc::now())
         .await
         .map_err(|refusal| outside(refusal, &sender))?;
-    let number: String =
-        sqlx::query_scalar("select number from cases where id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let (number, community, category): (String, i64, String) =
+        sqlx::query_as("select number, community_id, category from cases where id = $1").bind(id).fetch_one(&mut *tx).await?;
     let notice = format!(
         "已收到，案卷号 {number}：{}立案后派遣处理 (received; the sub-district office registers and dispatches it)",
         sender.key.district
@@ -412,6 +412,9 @@ async fn create(
         idempotency::record(&mut tx, owner, key, StatusCode::CREATED.as_u16(), &answer).await?;
     }
     tx.commit().await?;
+    if crate::cases::dead_spots::is_finding(&category) {
+        state.dead_spots.request(community);
+    }
     Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
 

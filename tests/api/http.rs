@@ -100,7 +100,8 @@ impl App {
         let cases = Arc::new(wangge::cases::submit::Settings::default());
         let photo_dir = tempfile::tempdir().expect("a photo directory");
         let photos = PhotoSettings::new(photo_dir.path().to_owned(), photos::DEFAULT_MAX_BYTES);
-        let state = AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: Default::default(), photos };
+        let dead_spots = wangge::cases::dead_spots::Settler::new(pool.clone());
+        let state = AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: Default::default(), photos, dead_spots };
         let router = router(state, std::path::Path::new("web"), 1 << 20);
         let mut app = App { router, pool, token: None, photo_dir };
         app.add_user("admin1", Role::Admin, &["district:关山街道"]).await;
