@@ -17,7 +17,7 @@
 //! spots are read, so a reader always sees the cases committed before it asked. A dead spot is
 //! keyed by its first case, so it keeps its id as it grows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -239,25 +239,24 @@ async fn linked(db: &mut PgConnection, community_id: i64, seeds: Vec<(f64, f64)>
     // Widened by 1% for the change of scale across a community.
     let (dlon, dlat) = LocalProjection::new(lon, lat).degrees_for(REACH_M * 1.01);
     let mut findings: Vec<Finding> = Vec::new();
+    let mut seen: HashSet<i64> = HashSet::new();
     let mut frontier = distinct(seeds);
     while !frontier.is_empty() {
-        let seen: Vec<i64> = findings.iter().map(|f| f.case_id).collect();
         let (lons, lats): (Vec<f64>, Vec<f64>) = frontier.into_iter().unzip();
         let found: Vec<(i64, f64, f64, DateTime<Utc>)> = sqlx::query_as(
             "select distinct c.id, st_x(c.location), st_y(c.location), c.created_at
              from unnest($2::float8[], $3::float8[]) as f (lon, lat)
              join cases c on c.location && st_makeenvelope(f.lon - $4, f.lat - $5, f.lon + $4, f.lat + $5, 4326)
-             where c.community_id = $1 and c.category like 'sanitation.%' and c.status <> 'cancelled'
-               and not (c.id = any($6))",
+             where c.community_id = $1 and c.category like 'sanitation.%' and c.status <> 'cancelled'",
         )
         .bind(community_id)
         .bind(&lons)
         .bind(&lats)
         .bind(dlon)
         .bind(dlat)
-        .bind(&seen)
         .fetch_all(&mut *db)
         .await?;
+        let found: Vec<_> = found.into_iter().filter(|f| seen.insert(f.0)).collect();
         frontier = distinct(found.iter().map(|&(_, lon, lat, _)| (lon, lat)).collect());
         findings.extend(found.into_iter().map(|(case_id, lon, lat, at)| Finding { case_id, lon, lat, at }));
     }

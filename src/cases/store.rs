@@ -98,7 +98,10 @@ pub fn columns() -> String {
          left join organisations o on o.id = c.organisation_id
          left join people p on p.id = c.person_id
          cross join lateral (select {team} as on_team) t
-         cross join lateral (select c.private and $2 = 'leader' and not on_team as hide,
+         -- `(select $2)`: a role compared as a constant would give each viewer a plan of its own,
+         -- made anew at every execution (milliseconds, more than the query); this way the
+         -- statement's cached plan serves everyone.
+         cross join lateral (select c.private and (select $2) = 'leader' and not on_team as hide,
                                     case when c.private then coarse_point(c.grid_id, c.community_id) end as coarse) v",
         team = team(1),
     )

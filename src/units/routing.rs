@@ -258,7 +258,12 @@ pub async fn candidates(db: &mut PgConnection, place: &Place, category: &str) ->
          left join people p on p.id = o.contact_id
          cross join lateral (select {ZONE_AREA} as area) a
          where z.valid_to is null and o.district_id = $1
-           and st_covers(a.area, st_setsrid(st_makepoint($2, $3), 4326))"
+           -- A zone of grids covers the point when one of its grids does: no union to build for
+           -- the zones that do not (the union is built for the area of those that do).
+           and case when z.area is not null then st_covers(z.area, st_setsrid(st_makepoint($2, $3), 4326))
+                    else exists (select 1 from zone_grids zg join grids g on g.id = zg.grid_id
+                                 where zg.zone_id = z.id and g.ended_on is null
+                                   and st_covers(g.boundary, st_setsrid(st_makepoint($2, $3), 4326))) end"
     ))
     .bind(place.district_id)
     .bind(place.lon)
