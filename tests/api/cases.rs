@@ -291,6 +291,20 @@ fn spawn_filing(app: &App, key: String, body: String) -> tokio::task::JoinHandle
     })
 }
 
+/// A case number runs to six digits, then grows: a city files a million cases in a few years.
+#[tokio::test]
+async fn case_numbers_grow_past_six_digits() {
+    let Setup { app, point, .. } = setup().await;
+    sqlx::query("select setval('case_numbers', 999998)").execute(&app.pool).await.expect("sets the sequence");
+    let mut numbers = Vec::new();
+    for _ in 0..2 {
+        let (status, filed) = app.post_json("/api/v1/cases", &filing(point, "order.noise")).await;
+        assert_eq!(status, StatusCode::CREATED, "{filed}");
+        numbers.push(filed["number"].as_str().and_then(|n| n.split_once('-')).map(|(_, n)| n.to_owned()));
+    }
+    assert_eq!(numbers, [Some("999999".to_owned()), Some("1000000".to_owned())]);
+}
+
 #[tokio::test]
 async fn parallel_replays_of_one_submission_make_one_case() {
     let Setup { app, point, .. } = setup().await;
