@@ -21,6 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use tokio::sync::Semaphore;
 use rstar::{RTree, primitives::GeomWithData};
 use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
@@ -189,6 +190,10 @@ pub async fn settle_all(pool: &PgPool, scope: Option<&[i64]>) -> Result<usize, s
     Ok(settled)
 }
 
+/// How many settlements hold a database connection at once: requests keep the rest of the pool
+/// when many communities file at the same time.
+const SETTLEMENTS_AT_ONCE: usize = 2;
+
 /// Settles communities in the background after their filings commit: one task per community at
 /// a time, which runs again if more cases were filed there while it ran.
 #[derive(Debug)]
@@ -196,11 +201,12 @@ pub struct Settler {
     pool: PgPool,
     /// Communities being settled, and whether they were asked for again meanwhile.
     running: Mutex<HashMap<i64, bool>>,
+    slots: Semaphore,
 }
 
 impl Settler {
     pub fn new(pool: PgPool) -> Arc<Self> {
-        Arc::new(Settler { pool, running: Mutex::new(HashMap::new()) })
+        Arc::new(Settler { pool, running: Mutex::new(HashMap::new()), slots: Semaphore::new(SETTLEMENTS_AT_ONCE) })
     }
 
     /// Asks for the community to be settled soon (its filing has committed).
@@ -216,7 +222,10 @@ impl Settler {
         let settler = self.clone();
         tokio::spawn(async move {
             loop {
-                if let Err(error) = settle(&settler.pool, community_id).await {
+                let slot = settler.slots.acquire().await;
+                let settled = settle(&settler.pool, community_id).await;
+                drop(slot);
+                if let Err(error) = settled {
                     // The cases stay pending: the next filing there, a reader or the next start settles them.
                     tracing::warn!(%error, community_id, "settling dead spots failed");
                 }
