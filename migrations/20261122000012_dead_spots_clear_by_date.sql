@@ -15,3 +15,12 @@ create index cases_sanitation_location_idx on cases using gist (location)
 -- refresh takes in every case of the community filed meanwhile.
 alter table cases add column dead_spot_pending boolean not null default false;
 create index cases_dead_spot_pending_idx on cases (community_id) where dead_spot_pending;
+
+-- A case's number (案卷号): the filing day in China time and the running number, six digits at
+-- least and more past a million (lpad alone would cut them to six). One definition for filings
+-- and for the bulk history.
+create function next_case_number(filed timestamptz) returns text
+language sql volatile as $$
+    select to_char(filed at time zone 'Asia/Shanghai', 'YYYYMMDD') || '-' || lpad(n, greatest(6, length(n)), '0')
+    from (select nextval('case_numbers')::text as n) s
+$$;

@@ -187,6 +187,19 @@ const DEMO_HISTORY: history::Options = history::Options { cases: 400, days: 90, 
 /// it took.
 async fn simulate(pool: &PgPool, data_dir: &Path, args: &SimulateArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    if args.bulk {
+        let options = crate::cases::bulk::Options { cases: args.cases, days: args.days, seed: args.seed, scope: None };
+        let bar = indicatif::ProgressBar::new(args.cases as u64);
+        let written = crate::cases::bulk::generate(pool, &options, chrono::Utc::now(), |n| bar.set_position(n as u64)).await?;
+        bar.finish_and_clear();
+        println!("{written} cases written in bulk over {} days in {:.1} s", args.days, started.elapsed().as_secs_f64());
+        if args.measure > 0 {
+            let district: i64 = sqlx::query_scalar("select district_id from cases group by 1 order by count(*) desc, 1 limit 1").fetch_one(pool).await?;
+            let scope: Vec<i64> = sqlx::query_scalar("select id from communities where district_id = $1 order by id").bind(district).fetch_all(pool).await?;
+            measure_leaders(pool, district, &scope, args.measure, args.seed).await?;
+        }
+        return Ok(());
+    }
     let buildings = BuildingIndex::default();
     buildings.reload(pool).await?;
     let photo_dir = args.photo_dir.clone().unwrap_or_else(|| data_dir.join("photos"));
@@ -196,21 +209,22 @@ async fn simulate(pool: &PgPool, data_dir: &Path, args: &SimulateArgs) -> anyhow
     let filed = history::generate(pool, &buildings.get(), &Default::default(), &photo_dir, &admin, options).await?;
     println!("{filed} cases filed over {} days in {:.1} s", args.days, started.elapsed().as_secs_f64());
     if args.measure > 0 {
-        measure_leaders(pool, &admin, args.measure, args.seed).await?;
+        let district: i64 = sqlx::query_scalar("select district_id from communities where id = any($1) order by id limit 1")
+            .bind(&admin.communities)
+            .fetch_one(pool)
+            .await?;
+        measure_leaders(pool, district, &admin.communities, args.measure, args.seed).await?;
     }
     Ok(())
 }
 
 /// Times what the leaders' page asks most: the heatmap (200 m hexagons) of random week-long and
-/// month-long periods of the past 90 days over the administrator's first sub-district, and that
-/// sub-district's indicators over the 90 days. Prints nearest-rank p50 and p99.
-async fn measure_leaders(pool: &PgPool, admin: &crate::cases::access::Viewer, runs: usize, seed: u64) -> anyhow::Result<()> {
+/// month-long periods of the past 90 days over a sub-district (seen by a leader of `scope`), that
+/// sub-district's indicators over the 90 days, and its ranking of last month computed afresh.
+/// Prints nearest-rank p50 and p99.
+async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usize, seed: u64) -> anyhow::Result<()> {
     use crate::leaders::{map, store};
     use rand::{Rng, SeedableRng};
-    let district: i64 = sqlx::query_scalar("select district_id from communities where id = any($1) order by id limit 1")
-        .bind(&admin.communities)
-        .fetch_one(pool)
-        .await?;
     let cases: i64 = sqlx::query_scalar("select count(*) from cases where district_id = $1").bind(district).fetch_one(pool).await?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let today = (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive();
@@ -222,7 +236,7 @@ async fn measure_leaders(pool: &PgPool, admin: &crate::cases::access::Viewer, ru
         let from = to - chrono::TimeDelta::days(span - 1);
         let selection = map::Selection {
             area: map::Area::District(district),
-            scope: &admin.communities,
+            scope,
             start: store::day_start(from),
             end: store::day_start(to + chrono::TimeDelta::days(1)),
             category: None,
@@ -238,6 +252,14 @@ async fn measure_leaders(pool: &PgPool, admin: &crate::cases::access::Viewer, ru
     let started = Instant::now();
     store::unit_indicators(&mut db, store::Unit::District(district), store::day_start(today - chrono::TimeDelta::days(89)), store::day_start(today + chrono::TimeDelta::days(1))).await?;
     println!("sub-district indicators over 90 days: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    // Last month's ranking, computed and not stored (rolled back), as on the first visit after
+    // the month ends.
+    let last_month = chrono::Datelike::with_day0(&today, 0).unwrap_or(today) - chrono::TimeDelta::days(1);
+    let mut tx = pool.begin().await?;
+    let started = Instant::now();
+    let ranking = store::ranking(&mut tx, district, last_month, &Default::default()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    println!("ranking of {} communities for {}: {:.1} ms", ranking.entries.len(), ranking.month, started.elapsed().as_secs_f64() * 1000.0);
+    tx.rollback().await?;
     Ok(())
 }
 

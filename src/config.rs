@@ -284,6 +284,11 @@ pub struct SimulateArgs {
     /// Then time this many heatmaps of random periods and the sub-district's indicators.
     #[arg(long, default_value_t = 0)]
     pub measure: usize,
+    /// Write the rows the workflow leaves in bulk, over every community, for measuring at city
+    /// scale: no event logs, photos or dead spots, deadlines in calendar time (docs/LEADERS.md).
+    /// Measures the sub-district with the most cases.
+    #[arg(long)]
+    pub bulk: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -32,7 +32,7 @@ pub struct Options {
 
 /// Categories with how often they are found: sanitation most, disputes rarely (they are filed by
 /// the grid's team, and are private).
-const CATEGORIES: &[(&str, u32)] = &[
+pub(super) const CATEGORIES: &[(&str, u32)] = &[
     ("sanitation.exposed_garbage", 14),
     ("sanitation.corridor_clutter", 10),
     ("sanitation.dead_spot", 8),
@@ -65,11 +65,15 @@ enum Outcome {
     Open,
 }
 
+/// Per cent of cases closed on time, late and after a rework; the rest stay open.
+pub(super) const OUTCOME_PERCENT: [u32; 3] = [62, 12, 6];
+
 fn outcome(rng: &mut ChaCha8Rng) -> Outcome {
+    let [on_time, late, reworked] = OUTCOME_PERCENT;
     match rng.random_range(0..100) {
-        0..62 => Outcome::OnTime,
-        62..74 => Outcome::Late,
-        74..80 => Outcome::Reworked,
+        d if d < on_time => Outcome::OnTime,
+        d if d < on_time + late => Outcome::Late,
+        d if d < on_time + late + reworked => Outcome::Reworked,
         _ => Outcome::Open,
     }
 }

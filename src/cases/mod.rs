@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod act;
+pub mod bulk;
 pub mod calendar;
 pub mod dead_spot_routes;
 pub mod dead_spots;

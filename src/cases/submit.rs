@@ -157,9 +157,7 @@ pub async fn submit(
                             accuracy_m, district_id, community_id, estate_id, grid_id, building_id, snapped_m,
                             reporter_id, reporter_name, reporter_contact, organisation_id, person_id, tier,
                             routing_reason, unhandled, status, private, deadline, dispatched_at, created_at, updated_at, dead_spot_pending)
-         -- Six digits at least, more past a million (lpad alone would cut them to six).
-         values (to_char($28 at time zone 'Asia/Shanghai', 'YYYYMMDD') || '-'
-                 || (select lpad(n, greatest(6, length(n)), '0') from (select nextval('case_numbers')::text as n) s),
+         values (next_case_number($28),
                  $1, $2, $3, st_setsrid(st_makepoint($4, $5), 4326), $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
                  $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $28, $29)
          returning id",

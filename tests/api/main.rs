@@ -1,6 +1,7 @@
 //! Integration tests against a real PostGIS: one cluster per run, one database per test.
 
 mod auth;
+mod bulk;
 mod cases;
 mod cli;
 mod cluster;
