@@ -8,6 +8,8 @@
 //! taken as a day), not in the working calendar.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use sqlx::PgPool;
 
 use super::history::{CATEGORIES, OUTCOME_PERCENT};
@@ -77,13 +79,14 @@ pub async fn generate(pool: &PgPool, options: &Options, now: DateTime<Utc>, mut 
     let [on_time, late, reworked] = OUTCOME_PERCENT.map(|p| f64::from(p) / 100.0);
     let today = (now + TimeDelta::hours(8)).date_naive();
     let mut written = 0;
-    let mut batch = 0u64;
+    // `setseed` takes a number in [-1, 1]: one drawn from the seed for each batch.
+    let mut batch_seeds = ChaCha8Rng::seed_from_u64(options.seed);
     while written < options.cases {
         let size = BATCH.min(options.cases - written);
         let mut tx = sqlx::Acquire::begin(&mut *db).await?;
         // One process draws the numbers in order, so a seed gives the same cases.
         sqlx::query("set local max_parallel_workers_per_gather = 0").execute(&mut *tx).await?;
-        sqlx::query("select setseed($1)").bind(seed_fraction(options.seed, batch)).execute(&mut *tx).await?;
+        sqlx::query("select setseed($1)").bind(batch_seeds.random_range(-1.0..=1.0)).execute(&mut *tx).await?;
         let inserted = sqlx::query(
             "insert into cases (number, source, category, location, submitted_crs, submitted_lon, submitted_lat, accuracy_m,
                                 district_id, community_id, estate_id, grid_id, building_id, snapped_m, reporter_name,
@@ -136,32 +139,8 @@ pub async fn generate(pool: &PgPool, options: &Options, now: DateTime<Utc>, mut 
             break; // no category of the weights exists here
         }
         written += inserted.rows_affected() as usize;
-        batch += 1;
         progress(written);
     }
     sqlx::query("drop table if exists bulk_spots, bulk_categories").execute(&mut *db).await?;
     Ok(written)
-}
-
-/// `setseed` takes a number in [-1, 1]: one for each batch of a seed.
-fn seed_fraction(seed: u64, batch: u64) -> f64 {
-    let mixed = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(batch.wrapping_mul(0xBF58_476D_1CE4_E5B9));
-    (mixed >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seeds_are_in_range_and_differ_by_batch() {
-        for seed in [0, 1, 42, u64::MAX] {
-            let fractions: Vec<f64> = (0..50).map(|b| seed_fraction(seed, b)).collect();
-            assert!(fractions.iter().all(|f| (-1.0..=1.0).contains(f)), "{fractions:?}");
-            let mut distinct = fractions.clone();
-            distinct.sort_by(f64::total_cmp);
-            distinct.dedup();
-            assert_eq!(distinct.len(), fractions.len());
-        }
-    }
 }

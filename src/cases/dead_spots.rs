@@ -209,7 +209,15 @@ impl Settler {
         Arc::new(Settler { pool, running: Mutex::new(HashMap::new()), slots: Semaphore::new(SETTLEMENTS_AT_ONCE) })
     }
 
-    /// Asks for the community to be settled soon (its filing has committed).
+    /// After a case of `category` was filed in the community and committed: settles it soon when
+    /// the case is a finding.
+    pub fn filed(self: &Arc<Self>, category: &str, community_id: i64) {
+        if is_finding(category) {
+            self.request(community_id);
+        }
+    }
+
+    /// Asks for the community to be settled soon (a pending case there has committed).
     pub fn request(self: &Arc<Self>, community_id: i64) {
         {
             let mut running = self.running.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

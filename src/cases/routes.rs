@@ -13,7 +13,6 @@ use utoipa::ToSchema;
 
 use super::access::Viewer;
 use super::act::{self, Step};
-use super::dead_spots;
 use super::idempotency::{self, Claim, Owner};
 use super::store::{self, Case, Filter};
 use super::workflow::Action;
@@ -109,7 +108,7 @@ async fn create(
     let index = state.buildings.get();
     let id = submit::submit(&mut tx, &index, &new, &user.communities, &user.actor(), &state.cases, chrono::Utc::now()).await?;
     let case = store::get(&mut tx, id, &Viewer::from(&user), false).await?.ok_or_else(|| ApiError::not_found(format!("case {id} vanished")))?;
-    let settle = dead_spots::is_finding(&case.category).then_some(case.community_id);
+    let (category, community) = (case.category.clone(), case.community_id);
     let low = new.accuracy_m.is_some_and(|a| a > state.cases.accuracy_limit_m);
     let answer = serde_json::to_value(Filed { case, warnings: if low { vec!["low_accuracy"] } else { vec![] } })
         .map_err(ApiError::internal)?;
@@ -117,9 +116,7 @@ async fn create(
         idempotency::record(&mut tx, owner, key, StatusCode::CREATED.as_u16(), &answer).await?;
     }
     tx.commit().await?;
-    if let Some(community) = settle {
-        state.dead_spots.request(community);
-    }
+    state.dead_spots.filed(&category, community);
     Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
 

@@ -412,9 +412,7 @@ async fn create(
         idempotency::record(&mut tx, owner, key, StatusCode::CREATED.as_u16(), &answer).await?;
     }
     tx.commit().await?;
-    if crate::cases::dead_spots::is_finding(&category) {
-        state.dead_spots.request(community);
-    }
+    state.dead_spots.filed(&category, community);
     Ok((StatusCode::CREATED, axum::Json(answer)).into_response())
 }
 
