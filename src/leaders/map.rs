@@ -129,22 +129,29 @@ pub struct Heatmap {
     pub cells: Vec<(f64, f64, i64)>,
 }
 
-/// Cases per hexagon of `size_m` metres (centre to corner). The hexagons are laid in Web
-/// Mercator, their size scaled by the area's latitude so that they measure `size_m` on the ground
-/// there; a case falls in the one whose centre is nearest.
+/// Cases per hexagon of `size_m` metres (centre to corner); a case falls in the one whose centre
+/// is nearest. The hexagons are laid on the plate carrée stretched to metres at the area's
+/// latitude (x = R·cos φ₀·λ, y = R·φ), where they measure `size_m` on the ground: a linear map, so
+/// that a case costs two multiplications and a rounding (`hex_round`, inlined by PostgreSQL).
 pub async fn heatmap(db: &mut PgConnection, selection: &Selection<'_>, size_m: f64) -> Result<Heatmap, sqlx::Error> {
     let sql = format!(
-        "with s as (select $6 / cos(radians(st_y(st_centroid(st_collect(cm.boundary))))) as m
+        "with s as (select radians(6378137.0) / $6 as k, cos(radians(st_y(st_centroid(st_collect(cm.boundary))))) as c0
                     from communities cm where {communities}),
-              binned as (select hex_axial(st_x(p), st_y(p), s.m) as h
-                         from cases c cross join s
-                         cross join lateral (select st_transform(case when c.private then coarse_point(c.grid_id, c.community_id)
-                                                                      else c.location end, 3857) as p) t
-                         where {condition}),
-              counted as (select h, count(*) as n from binned group by h)
-         select round(st_x(ctr)::numeric, 6)::float8, round(st_y(ctr)::numeric, 6)::float8, n
+              coarse as (select cm.id as community_id, null::bigint as grid_id, st_pointonsurface(cm.boundary) as point
+                         from communities cm where {communities}
+                         union all
+                         select g.community_id, g.id, st_pointonsurface(g.boundary)
+                         from grids g join communities cm on cm.id = g.community_id where {communities}),
+              axial as materialized (
+                  select s.k * (sqrt(3.0) / 3.0 * s.c0 * st_x(t.point) - st_y(t.point) / 3.0) as qf, s.k * 2.0 / 3.0 * st_y(t.point) as rf
+                  from cases c cross join s
+                  left join coarse k on c.private and k.community_id = c.community_id and k.grid_id is not distinct from c.grid_id
+                  cross join lateral (select coalesce(k.point, c.location) as point) t
+                  where {condition}),
+              counted as (select hex_round(qf, rf) as h, count(*) as n from axial group by 1)
+         select round(degrees($6 * sqrt(3.0) * (h[1] + h[2] / 2.0) / (6378137.0 * s.c0))::numeric, 6)::float8,
+                round(degrees($6 * 1.5 * h[2] / 6378137.0)::numeric, 6)::float8, n
          from counted cross join s
-         cross join lateral (select st_transform(st_setsrid(st_makepoint(s.m * sqrt(3.0) * (h[1] + h[2] / 2.0), s.m * 1.5 * h[2]), 3857), 4326) as ctr) k
          order by n desc, 1, 2",
         communities = selection.area.communities(),
         condition = selection.condition(1),

@@ -26,8 +26,13 @@ impl Unit {
     pub fn cases(self) -> &'static str {
         match self {
             Unit::District(_) => "c.district_id = $1",
-            Unit::Community(_) => "c.community_id = $1",
-            Unit::Grid(_) => "c.grid_id = $1",
+            // The sub-district too, so that the sub-district's indexes serve a community's or a
+            // grid's cases.
+            Unit::Community(_) => "c.community_id = $1 and c.district_id = (select district_id from communities where id = $1)",
+            Unit::Grid(_) => {
+                "c.grid_id = $1 and c.district_id = (select cm.district_id from grids g join communities cm on cm.id = g.community_id
+                                                     where g.id = $1)"
+            }
             Unit::Organisation(_) => "c.organisation_id = $1",
         }
     }
@@ -52,7 +57,8 @@ impl Unit {
 
 /// Case counts for [start, end) of the cases matching `condition` (on the case aliased `c`, the
 /// unit's id at `$1`), one row per value of `key` (an expression of `c`): the one query behind
-/// every indicator, whether for one unit or for each grid of a map.
+/// every indicator, whether for one unit or for each grid of a map. The cases filed and the cases
+/// due are two aggregates, each over its own index range (filing time, deadline), added up.
 pub async fn case_counts(
     db: &mut PgConnection,
     key: &str,
@@ -63,23 +69,26 @@ pub async fn case_counts(
 ) -> Result<Vec<(Option<i64>, Counts)>, sqlx::Error> {
     type Row = (Option<i64>, i64, i64, i64, i64, i64, i64, i64, i64, f64);
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "select {key}, count(*) filter (where created and not cancelled),
-                count(*) filter (where created and cancelled),
-                count(*) filter (where due),
-                count(*) filter (where due and closed),
-                count(*) filter (where due and closed and c.handled_at <= c.deadline),
-                count(*) filter (where due and not closed),
-                count(*) filter (where due and c.rework_count > 0),
-                count(*) filter (where due and c.backlog_count > 0),
-                coalesce(sum(extract(epoch from c.closed_at - c.dispatched_at) / 3600.0)
-                         filter (where due and closed and c.dispatched_at is not null), 0)::float8
-         from cases c
-         cross join lateral (select c.status = 'cancelled' as cancelled,
-                                    c.created_at >= $2 and c.created_at < $3 as created,
-                                    c.status <> 'cancelled' and c.deadline >= $2 and c.deadline < $3 as due,
-                                    coalesce(c.closed_at < $3, false) as closed) f
-         where {condition} and ((c.created_at >= $2 and c.created_at < $3) or (c.deadline >= $2 and c.deadline < $3))
-         group by 1"
+        "select key, sum(filed)::bigint, sum(cancelled)::bigint, sum(due)::bigint, sum(closed)::bigint,
+                sum(closed_on_time)::bigint, sum(open_overdue)::bigint, sum(reworked)::bigint, sum(backlogged)::bigint,
+                sum(hours)::float8
+         from (select {key} as key, count(*) filter (where c.status <> 'cancelled') as filed,
+                      count(*) filter (where c.status = 'cancelled') as cancelled,
+                      0 as due, 0 as closed, 0 as closed_on_time, 0 as open_overdue, 0 as reworked, 0 as backlogged, 0 as hours
+               from cases c where {condition} and c.created_at >= $2 and c.created_at < $3
+               group by 1
+               union all
+               select {key}, 0, 0, count(*), count(*) filter (where closed),
+                      count(*) filter (where closed and c.handled_at <= c.deadline),
+                      count(*) filter (where not closed),
+                      count(*) filter (where c.rework_count > 0),
+                      count(*) filter (where c.backlog_count > 0),
+                      coalesce(sum(extract(epoch from c.closed_at - c.dispatched_at) / 3600.0)
+                               filter (where closed and c.dispatched_at is not null), 0)
+               from cases c cross join lateral (select coalesce(c.closed_at < $3, false) as closed) f
+               where {condition} and c.status <> 'cancelled' and c.deadline >= $2 and c.deadline < $3
+               group by 1) counted
+         group by key"
     ))
     .bind(id)
     .bind(start)
@@ -106,6 +115,23 @@ pub async fn case_counts(
         .collect())
 }
 
+/// How indicators are split: the unit as a whole, or each of its communities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Split {
+    Whole,
+    Communities,
+}
+
+impl Split {
+    /// The key of a case (aliased `c`) and of a building (aliased `b`).
+    fn keys(self) -> (&'static str, &'static str) {
+        match self {
+            Split::Whole => ("$1", "$1"),
+            Split::Communities => ("c.community_id", "b.community_id"),
+        }
+    }
+}
+
 /// A unit's indicators for [start, end).
 pub async fn unit_indicators(
     db: &mut PgConnection,
@@ -113,31 +139,64 @@ pub async fn unit_indicators(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Indicators, sqlx::Error> {
-    let counts = case_counts(db, "$1", unit.cases(), unit.id(), start, end).await?.pop().map(|(_, counts)| counts).unwrap_or_default();
-    let (households, buildings, checked): (i64, i64, i64) = sqlx::query_as(&format!(
-        "select coalesce(sum(b.households), 0)::bigint, count(*),
+    Ok(split_indicators(db, unit, Split::Whole, start, end).await?.pop().map(|(_, i)| i).unwrap_or_else(|| indicators(Counts::default(), Context::default())))
+}
+
+/// The indicators of each community of a sub-district for [start, end) (those with cases or
+/// household buildings), in one pass over the sub-district's cases.
+pub async fn community_indicators(
+    db: &mut PgConnection,
+    district_id: i64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<(i64, Indicators)>, sqlx::Error> {
+    split_indicators(db, Unit::District(district_id), Split::Communities, start, end).await
+}
+
+async fn split_indicators(
+    db: &mut PgConnection,
+    unit: Unit,
+    split: Split,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<(i64, Indicators)>, sqlx::Error> {
+    let (case_key, building_key) = split.keys();
+    let counts = case_counts(db, case_key, unit.cases(), unit.id(), start, end).await?;
+    let ground: Vec<(Option<i64>, i64, i64, i64)> = sqlx::query_as(&format!(
+        "select {building_key}, coalesce(sum(b.households), 0)::bigint, count(*),
                 count(*) filter (where exists (select 1 from patrol_buildings pb join patrols p on p.id = pb.patrol_id
                                                where pb.building_id = b.id and p.started_at >= $2 and p.started_at < $3))
-         from buildings b where b.households > 0 and {}",
+         from buildings b where b.households > 0 and {} group by 1",
         unit.buildings()
     ))
     .bind(unit.id())
     .bind(start)
     .bind(end)
-    .fetch_one(&mut *db)
+    .fetch_all(&mut *db)
     .await?;
-    let dead_spots: i64 = sqlx::query_scalar(&format!(
-        "select count(*) from dead_spots d join cases c on c.id = d.id
-         where {} and d.first_seen < $2 and d.clears_at >= $2",
+    let dead_spots: Vec<(Option<i64>, i64)> = sqlx::query_as(&format!(
+        "select {case_key}, count(*) from dead_spots d join cases c on c.id = d.id
+         where {} and d.first_seen < $2 and d.clears_at >= $2 group by 1",
         unit.cases()
     ))
     .bind(unit.id())
     .bind(end)
-    .fetch_one(&mut *db)
+    .fetch_all(&mut *db)
     .await?;
     let u = |v: i64| v.max(0) as u64;
-    let context = Context { households: u(households), dead_spots: u(dead_spots), buildings: u(buildings), buildings_checked: u(checked) };
-    Ok(indicators(counts, context))
+    let mut keys: Vec<i64> = counts.iter().map(|c| c.0).chain(ground.iter().map(|g| g.0)).flatten().collect();
+    keys.sort_unstable();
+    keys.dedup();
+    Ok(keys
+        .into_iter()
+        .map(|key| {
+            let counts = counts.iter().find(|c| c.0 == Some(key)).map(|c| c.1).unwrap_or_default();
+            let (households, buildings, checked) = ground.iter().find(|g| g.0 == Some(key)).map_or((0, 0, 0), |g| (g.1, g.2, g.3));
+            let dead_spots = dead_spots.iter().find(|d| d.0 == Some(key)).map_or(0, |d| d.1);
+            let context = Context { households: u(households), dead_spots: u(dead_spots), buildings: u(buildings), buildings_checked: u(checked) };
+            (key, indicators(counts, context))
+        })
+        .collect())
 }
 
 /// The first instant of a day in China time.
@@ -204,13 +263,14 @@ async fn ranking_back(
         .bind(district_id)
         .fetch_all(&mut *db)
         .await?;
-    let mut scores = Vec::new();
-    for (id, name) in communities {
-        let indicators = unit_indicators(db, Unit::Community(id), start, end).await?;
-        if let Some(score) = ranking::score(&indicators, weights) {
-            scores.push((id, name, score));
-        }
-    }
+    let indicators = community_indicators(db, district_id, start, end).await?;
+    let scores: Vec<(i64, String, f64)> = communities
+        .into_iter()
+        .filter_map(|(id, name)| {
+            let (_, indicators) = indicators.iter().find(|i| i.0 == id)?;
+            Some((id, name, ranking::score(indicators, weights)?))
+        })
+        .collect();
     let previous = match (back, month.checked_sub_months(chrono::Months::new(1))) {
         (1.., Some(previous)) => Box::pin(ranking_back(db, district_id, previous, weights, back - 1)).await?.entries,
         _ => Vec::new(),

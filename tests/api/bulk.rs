@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use wangge::cases::bulk::{Options, generate};
 use wangge::demo::{DemoOptions, generate as demo};
-use wangge::leaders::store::{Unit, day_start, unit_indicators};
+use wangge::leaders::store::{Unit, community_indicators, day_start, unit_indicators};
 
 use super::http::App;
 
@@ -56,6 +56,25 @@ async fn bulk_cases_are_consistent_counted_by_the_indicators_and_repeatable() {
         .await
         .expect("indicators");
     assert_eq!(indicators.counts.filed, 3000, "every bulk case is counted as filed");
+
+    // The ranking's indicators, every community in one pass, are each community's own, and
+    // their counts add up to the sub-district's.
+    let (start, end) = (day_start(today - TimeDelta::days(45)), day_start(today - TimeDelta::days(15)));
+    let split = community_indicators(&mut db, district, start, end).await.expect("per community");
+    let whole = unit_indicators(&mut db, Unit::District(district), start, end).await.expect("the sub-district");
+    assert!(split.len() == 2 && whole.counts.due > 0 && whole.counts.open_overdue > 0 && whole.counts.closed > 0, "{split:?}");
+    let mut total = wangge::leaders::indicators::Counts::default();
+    for (community, grouped) in &split {
+        let alone = unit_indicators(&mut db, Unit::Community(*community), start, end).await.expect("one community");
+        assert_eq!((grouped.counts.filed, grouped.counts.due, grouped.counts.closed, grouped.counts.closed_on_time), (alone.counts.filed, alone.counts.due, alone.counts.closed, alone.counts.closed_on_time));
+        assert_eq!((grouped.context, grouped.closure_rate, grouped.on_time_rate, grouped.rework_rate), (alone.context, alone.closure_rate, alone.on_time_rate, alone.rework_rate));
+        assert!((grouped.counts.hours_to_close - alone.counts.hours_to_close).abs() < 1e-6);
+        total.filed += grouped.counts.filed;
+        total.due += grouped.counts.due;
+        total.open_overdue += grouped.counts.open_overdue;
+        total.reworked += grouped.counts.reworked;
+    }
+    assert_eq!((total.filed, total.due, total.open_overdue, total.reworked), (whole.counts.filed, whole.counts.due, whole.counts.open_overdue, whole.counts.reworked));
 
     let (_, again) = bulk_rows(7, now).await;
     assert_eq!(again, rows, "the same seed writes the same cases");

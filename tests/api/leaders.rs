@@ -86,25 +86,44 @@ async fn indicators_equal_a_case_by_case_count_and_rankings_are_kept() {
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
-/// The point of each case as the map counts it (private ones at their grid's point), in Web
-/// Mercator metres, by case id.
+/// The point of each case as the map counts it (private ones at their grid's point), in metres
+/// on the plate carrée stretched at the community's latitude, as the heatmap lays its hexagons,
+/// by case id.
 async fn counted_points(app: &super::http::App, community: i64, category: &str) -> Vec<(i64, f64, f64)> {
-    sqlx::query_as(
+    let c0 = latitude_scale(app, community).await;
+    let points: Vec<(i64, f64, f64)> = sqlx::query_as(
         "select c.id, st_x(p), st_y(p) from cases c left join grids g on g.id = c.grid_id
-         cross join lateral (select st_transform(case when c.private then st_pointonsurface(g.boundary) else c.location end, 3857) as p) t
+         cross join lateral (select case when c.private then st_pointonsurface(g.boundary) else c.location end as p) t
          where c.community_id = $1 and c.status <> 'cancelled' and c.category like $2 || '%' order by c.id",
     )
     .bind(community)
     .bind(category)
     .fetch_all(&app.pool)
     .await
-    .expect("case points")
+    .expect("case points");
+    points.into_iter().map(|(id, lon, lat)| (id, ground(lon, c0), ground(lat, 1.0))).collect()
+}
+
+/// The cosine of the community's latitude, which stretches the heatmap's longitudes to metres.
+async fn latitude_scale(app: &super::http::App, community: i64) -> f64 {
+    sqlx::query_scalar("select cos(radians(st_y(st_centroid(boundary)))) from communities where id = $1")
+        .bind(community)
+        .fetch_one(&app.pool)
+        .await
+        .expect("the community's latitude")
+}
+
+/// Degrees of longitude (scaled by the cosine of the latitude) or latitude in metres.
+fn ground(degrees: f64, scale: f64) -> f64 {
+    6_378_137.0 * scale * degrees.to_radians()
 }
 
 /// Tallies each point into the cell whose centre is nearest (a hexagon is the set of points
 /// nearest its centre): the brute-force count of a heatmap.
-async fn brute_force(app: &super::http::App, points: &[(i64, f64, f64)], cells: &[serde_json::Value]) -> Vec<i64> {
-    let centres: Vec<(f64, f64)> = mercator_centres(app, cells).await;
+async fn brute_force(app: &super::http::App, community: i64, points: &[(i64, f64, f64)], cells: &[serde_json::Value]) -> Vec<i64> {
+    let c0 = latitude_scale(app, community).await;
+    let centres: Vec<(f64, f64)> =
+        cells.iter().map(|c| (ground(c[0].as_f64().unwrap_or_default(), c0), ground(c[1].as_f64().unwrap_or_default(), 1.0))).collect();
     let mut counts = vec![0; cells.len()];
     for &(_, x, y) in points {
         let nearest = centres
@@ -116,20 +135,6 @@ async fn brute_force(app: &super::http::App, points: &[(i64, f64, f64)], cells: 
         counts[nearest] += 1;
     }
     counts
-}
-
-async fn mercator_centres(app: &super::http::App, cells: &[serde_json::Value]) -> Vec<(f64, f64)> {
-    let lons: Vec<f64> = cells.iter().map(|c| c[0].as_f64().unwrap_or_default()).collect();
-    let lats: Vec<f64> = cells.iter().map(|c| c[1].as_f64().unwrap_or_default()).collect();
-    sqlx::query_as(
-        "select st_x(p), st_y(p) from unnest($1::float8[], $2::float8[]) with ordinality as t(lon, lat, n)
-         cross join lateral (select st_transform(st_setsrid(st_makepoint(lon, lat), 4326), 3857) as p) m order by n",
-    )
-    .bind(&lons)
-    .bind(&lats)
-    .fetch_all(&app.pool)
-    .await
-    .expect("centres")
 }
 
 #[tokio::test]
@@ -164,7 +169,7 @@ async fn map_aggregates_equal_a_brute_force_count_and_private_cases_stay_private
         let cells = heatmap["cells"].as_array().cloned().unwrap_or_default();
         let points = counted_points(&app, community, category).await;
         assert_eq!(heatmap["total"].as_u64(), Some(points.len() as u64), "{category}: {heatmap}");
-        let expected = brute_force(&app, &points, &cells).await;
+        let expected = brute_force(&app, community, &points, &cells).await;
         let got: Vec<i64> = cells.iter().map(|c| c[2].as_i64().unwrap_or_default()).collect();
         assert_eq!(got, expected, "{category} at {resolution} m: {heatmap}");
         for cell in &cells {
