@@ -218,9 +218,10 @@ async fn simulate(pool: &PgPool, data_dir: &Path, args: &SimulateArgs) -> anyhow
     Ok(())
 }
 
-/// Times what the leaders' page asks most: the heatmap (200 m hexagons) of random week-long and
-/// month-long periods of the past 90 days over a sub-district (seen by a leader of `scope`), that
-/// sub-district's indicators over the 90 days, and its ranking of last month computed afresh.
+/// Times what the leaders' page asks most: the heatmap (200 m hexagons) and the indicators of
+/// random week-long and month-long periods of the past 90 days over a sub-district (seen by a
+/// leader of `scope`), that sub-district's indicators over the 90 days, and its ranking of last
+/// month computed afresh.
 /// Prints nearest-rank p50 and p99.
 async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usize, seed: u64) -> anyhow::Result<()> {
     use crate::leaders::{map, store};
@@ -230,7 +231,7 @@ async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usiz
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let today = (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive();
     let mut db = pool.acquire().await?;
-    let mut times = Vec::with_capacity(runs);
+    let (mut heatmaps, mut indicators) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
     for _ in 0..runs {
         let span = if rng.random_bool(0.5) { 7 } else { 30 };
         let to = today - chrono::TimeDelta::days(rng.random_range(0..90 - span));
@@ -245,11 +246,15 @@ async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usiz
         };
         let started = Instant::now();
         map::heatmap(&mut db, &selection, 200.0).await?;
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        heatmaps.push(started.elapsed().as_secs_f64() * 1000.0);
+        let started = Instant::now();
+        store::unit_indicators(&mut db, store::Unit::District(district), selection.start, selection.end).await?;
+        indicators.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    times.sort_by(f64::total_cmp);
-    let rank = |p: f64| times[((p * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
-    println!("heatmap over {cases} cases of the sub-district, {runs} runs: p50 {:.1} ms, p99 {:.1} ms", rank(0.5), rank(0.99));
+    let (p50, p99) = percentiles(&mut heatmaps);
+    println!("heatmap over {cases} cases of the sub-district, {runs} runs: p50 {p50:.1} ms, p99 {p99:.1} ms");
+    let (p50, p99) = percentiles(&mut indicators);
+    println!("the sub-district's indicators for the same periods: p50 {p50:.1} ms, p99 {p99:.1} ms");
     let started = Instant::now();
     store::unit_indicators(&mut db, store::Unit::District(district), store::day_start(today - chrono::TimeDelta::days(89)), store::day_start(today + chrono::TimeDelta::days(1))).await?;
     println!("sub-district indicators over 90 days: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
@@ -272,6 +277,13 @@ async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usiz
     println!("the same with the months before stored: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
     tx.rollback().await?;
     Ok(())
+}
+
+/// Nearest-rank p50 and p99 of the times (sorted in place).
+fn percentiles(times: &mut [f64]) -> (f64, f64) {
+    times.sort_by(f64::total_cmp);
+    let rank = |p: f64| times.get(((p * times.len() as f64).ceil() as usize).clamp(1, times.len().max(1)) - 1).copied().unwrap_or(f64::NAN);
+    (rank(0.5), rank(0.99))
 }
 
 fn check_web_dir(web_dir: &Path) {

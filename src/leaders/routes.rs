@@ -36,7 +36,7 @@ const READERS: &[Role] = &[Role::Admin, Role::Leader];
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct IndicatorQuery {
-    /// `district`, `community`, `grid` or `organisation`.
+    /// `district`, `community`, `estate`, `grid` or `organisation`.
     unit: String,
     id: i64,
     /// First and last day of the period (China time), inclusive.
@@ -49,16 +49,14 @@ async fn in_area(db: &mut sqlx::PgConnection, unit: Unit, scope: &[i64]) -> Resu
     let sql = match unit {
         Unit::District(_) => "select exists (select 1 from communities where district_id = $1 and id = any($2))",
         Unit::Community(_) => "select $1 = any($2)",
+        Unit::Estate(_) => "select exists (select 1 from estates where id = $1 and community_id = any($2))",
         Unit::Grid(_) => "select exists (select 1 from grids where id = $1 and community_id = any($2))",
         Unit::Organisation(_) => {
             "select exists (select 1 from organisations o join communities c on c.district_id = o.district_id
                             where o.id = $1 and c.id = any($2))"
         }
     };
-    let id = match unit {
-        Unit::District(id) | Unit::Community(id) | Unit::Grid(id) | Unit::Organisation(id) => id,
-    };
-    sqlx::query_scalar(sql).bind(id).bind(scope).fetch_one(db).await
+    sqlx::query_scalar(sql).bind(unit.id()).bind(scope).fetch_one(db).await
 }
 
 /// The instants a period of days runs over (China time, both days included): forward, at most a
@@ -78,7 +76,7 @@ struct UnitIndicators {
     indicators: super::indicators::Indicators,
 }
 
-/// Indicators of a grid, community, organisation or sub-district for a period (docs/LEADERS.md).
+/// Indicators of a grid, estate, community, organisation or sub-district for a period (docs/LEADERS.md).
 #[utoipa::path(
     get, path = "/api/v1/indicators", tag = "leaders", security(("bearer" = []), ("session_cookie" = [])),
     params(IndicatorQuery),
@@ -92,9 +90,10 @@ async fn indicators(State(state): State<AppState>, user: CurrentUser, Query(quer
     let unit = match query.unit.as_str() {
         "district" => Unit::District(query.id),
         "community" => Unit::Community(query.id),
+        "estate" => Unit::Estate(query.id),
         "grid" => Unit::Grid(query.id),
         "organisation" => Unit::Organisation(query.id),
-        _ => return Err(ApiError::invalid("unit", "unit is district, community, grid or organisation")),
+        _ => return Err(ApiError::invalid("unit", "unit is district, community, estate, grid or organisation")),
     };
     let (start, end) = period(query.from, query.to)?;
     let mut db = state.pool.acquire().await?;

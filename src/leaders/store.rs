@@ -17,6 +17,7 @@ use crate::refusal::Refusal;
 pub enum Unit {
     District(i64),
     Community(i64),
+    Estate(i64),
     Grid(i64),
     Organisation(i64),
 }
@@ -29,6 +30,10 @@ impl Unit {
             // The sub-district too, so that the sub-district's indexes serve a community's or a
             // grid's cases.
             Unit::Community(_) => "c.community_id = $1 and c.district_id = (select district_id from communities where id = $1)",
+            Unit::Estate(_) => {
+                "c.estate_id = $1 and c.district_id = (select cm.district_id from estates e join communities cm on cm.id = e.community_id
+                                                       where e.id = $1)"
+            }
             Unit::Grid(_) => {
                 "c.grid_id = $1 and c.district_id = (select cm.district_id from grids g join communities cm on cm.id = g.community_id
                                                      where g.id = $1)"
@@ -43,6 +48,7 @@ impl Unit {
         match self {
             Unit::District(_) => "b.community_id in (select id from communities where district_id = $1)",
             Unit::Community(_) => "b.community_id = $1",
+            Unit::Estate(_) => "b.estate_id = $1",
             Unit::Grid(_) => "exists (select 1 from grids g where g.id = $1 and st_covers(g.boundary, st_pointonsurface(b.footprint)))",
             Unit::Organisation(_) => "b.community_id in (select distinct community_id from cases where organisation_id = $1)",
         }
@@ -50,7 +56,7 @@ impl Unit {
 
     pub fn id(self) -> i64 {
         match self {
-            Unit::District(id) | Unit::Community(id) | Unit::Grid(id) | Unit::Organisation(id) => id,
+            Unit::District(id) | Unit::Community(id) | Unit::Estate(id) | Unit::Grid(id) | Unit::Organisation(id) => id,
         }
     }
 }
@@ -90,6 +96,8 @@ pub async fn case_counts(
                group by 1) counted
          group by key"
     ))
+    // Planned for each period, as the heatmap (map.rs).
+    .persistent(false)
     .bind(id)
     .bind(start)
     .bind(end)

@@ -58,8 +58,24 @@ async fn indicators_equal_a_case_by_case_count_and_rankings_are_kept() {
     assert_eq!(got["closure_rate"].as_f64(), Some(((expected.closed as f64 / expected.due as f64) * 1e4).round() / 1e4));
     assert!(got["households"].as_u64() > Some(0));
 
+    // An estate (小区) is a unit too: its cases and its buildings' households.
+    let (estate, filed, households): (i64, i64, i64) = sqlx::query_as(
+        "select e.id, (select count(*) from cases c where c.estate_id = e.id and c.status <> 'cancelled'),
+                (select sum(households)::bigint from buildings b where b.estate_id = e.id and b.households > 0)
+         from estates e where e.id = (select estate_id from cases where community_id = $1 and estate_id is not null limit 1)",
+    )
+    .bind(community)
+    .fetch_one(&app.pool)
+    .await
+    .expect("the cases' estate");
+    let (status, body) = app.json(&format!("/api/v1/indicators?unit=estate&id={estate}&from={from}&to={to}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["indicators"]["filed"].as_i64(), body["indicators"]["households"].as_i64()), (Some(filed), Some(households)), "{body}");
+    assert!(filed > 0, "{body}");
+
     for (uri, status, code) in [
         (format!("/api/v1/indicators?unit=community&id=999999&from={from}&to={to}"), StatusCode::NOT_FOUND, "not_found"),
+        (format!("/api/v1/indicators?unit=estate&id=999999&from={from}&to={to}"), StatusCode::NOT_FOUND, "not_found"),
         (format!("/api/v1/indicators?unit=planet&id={community}&from={from}&to={to}"), StatusCode::BAD_REQUEST, "invalid_parameter"),
         (format!("/api/v1/indicators?unit=community&id={community}&from={to}&to={from}"), StatusCode::BAD_REQUEST, "invalid_parameter"),
     ] {
