@@ -166,6 +166,7 @@ async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Resul
     // Cases a previous run filed but did not settle (it stopped first).
     let dead_spots = crate::cases::dead_spots::Settler::new(pool.clone());
     crate::cases::dead_spots::settle_all(pool, None).await.context("settling the dead spots left pending")?;
+    let snapshots = spawn_ranking_snapshots(pool.clone(), args.ranking_weights);
     let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: args.ranking_weights, photos, dead_spots };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
@@ -176,7 +177,24 @@ async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Resul
     let served = http::serve(listener, app, shutdown).await.context("serving HTTP");
     follower.abort();
     upkeep.abort();
+    snapshots.abort();
     served
+}
+
+/// Stores each sub-district's ranking once its month is over, at start and then every hour.
+fn spawn_ranking_snapshots(pool: PgPool, weights: crate::leaders::ranking::Weights) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            let today = (chrono::Utc::now() + chrono::TimeDelta::hours(8)).date_naive();
+            match crate::leaders::store::snapshot_rankings(&pool, &weights, today).await {
+                Ok(0) => {}
+                Ok(stored) => tracing::info!(stored, "monthly rankings stored"),
+                Err(error) => tracing::warn!(?error, "storing the monthly rankings"),
+            }
+        }
+    })
 }
 
 /// The demo's cases: a few a day over a quarter, enough for the heatmap, the slider and three

@@ -241,6 +241,28 @@ pub async fn ranking(db: &mut PgConnection, district_id: i64, month: NaiveDate, 
     ranking_back(db, district_id, month, weights, STREAK_MONTHS).await
 }
 
+/// Stores last month's ranking of every sub-district that has none yet, so that no leader waits
+/// for a month's first computation (with the three months before it); the service does it at
+/// start and every hour. `today` is a China date. Answers how many it stored.
+pub async fn snapshot_rankings(pool: &sqlx::PgPool, weights: &Weights, today: NaiveDate) -> Result<usize, Refusal> {
+    let last_month = today.with_day0(0).unwrap_or(today) - chrono::TimeDelta::days(1);
+    let districts: Vec<i64> = sqlx::query_scalar(
+        "select d.id from districts d
+         where exists (select 1 from communities c where c.district_id = d.id)
+           and not exists (select 1 from rankings r where r.district_id = d.id and r.month = $1)
+         order by d.id",
+    )
+    .bind(last_month.with_day0(0).unwrap_or(last_month))
+    .fetch_all(pool)
+    .await?;
+    for &district in &districts {
+        let mut tx = pool.begin().await?;
+        ranking(&mut tx, district, last_month, weights).await?;
+        tx.commit().await?;
+    }
+    Ok(districts.len())
+}
+
 async fn ranking_back(
     db: &mut PgConnection,
     district_id: i64,

@@ -87,6 +87,11 @@ async fn indicators_equal_a_case_by_case_count_and_rankings_are_kept() {
     let district: i64 = sqlx::query_scalar("select district_id from communities where id = $1").bind(community).fetch_one(&app.pool).await.expect("a district");
     let last_month = (today.checked_sub_months(chrono::Months::new(1)).unwrap_or(today)).format("%Y-%m").to_string();
     sqlx::query("update cases set deadline = deadline - interval '40 days', created_at = created_at - interval '40 days'").execute(&app.pool).await.expect("moves");
+    // The service stores it on its own once the month is over (every sub-district, once).
+    let weights = wangge::leaders::ranking::Weights::default();
+    let districts: i64 = sqlx::query_scalar("select count(distinct district_id) from communities").fetch_one(&app.pool).await.expect("districts");
+    assert_eq!(wangge::leaders::store::snapshot_rankings(&app.pool, &weights, today).await.ok(), Some(districts as usize));
+    assert_eq!(wangge::leaders::store::snapshot_rankings(&app.pool, &weights, today).await.ok(), Some(0));
     let (status, first) = app.json(&format!("/api/v1/rankings?district={district}&month={last_month}")).await;
     assert_eq!((status, first["provisional"].as_bool()), (StatusCode::OK, Some(false)), "{first}");
     let entry = first["entries"].as_array().and_then(|e| e.iter().find(|e| e["community_id"] == community).cloned()).unwrap_or_default();
