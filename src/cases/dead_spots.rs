@@ -142,7 +142,7 @@ pub async fn settle(pool: &PgPool, community_id: i64) -> Result<usize, sqlx::Err
     if pending.is_empty() {
         return Ok(0);
     }
-    let findings = linked(&mut *tx, community_id, pending.iter().map(|&(_, lon, lat)| (lon, lat)).collect()).await?;
+    let findings = linked(&mut tx, community_id, pending.iter().map(|&(_, lon, lat)| (lon, lat)).collect()).await?;
     let spots = dead_spots(&findings);
     let pending_ids: Vec<i64> = pending.iter().map(|p| p.0).collect();
     let touched: Vec<i64> = findings.iter().map(|f| f.case_id).chain(pending_ids.iter().copied()).collect();
