@@ -239,7 +239,7 @@ async fn simulate(pool: &PgPool, data_dir: &Path, args: &SimulateArgs) -> anyhow
 /// Times what the leaders' page asks most: the heatmap (200 m hexagons) and the indicators of
 /// random week-long and month-long periods of the past 90 days over a sub-district (seen by a
 /// leader of `scope`), that sub-district's indicators over the 90 days, and its ranking of last
-/// month computed afresh.
+/// month computed afresh; and, for scale, the whole city's case counts for last month.
 /// Prints nearest-rank p50 and p99.
 async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usize, seed: u64) -> anyhow::Result<()> {
     use crate::leaders::{map, store};
@@ -279,6 +279,19 @@ async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usiz
     // Last month's ranking, computed and not stored (rolled back), as on the first visit after
     // the month ends.
     let last_month = today.with_day0(0).unwrap_or(today) - chrono::TimeDelta::days(1);
+    // The whole city's counts for last month: no unit of the service (the hierarchy stops at the
+    // sub-district), timed with the indicators' own query over every sub-district.
+    let (start, end) = store::month_bounds(last_month);
+    let started = Instant::now();
+    let city = store::case_counts(&mut db, "$1", "c.district_id >= $1", 0, start, end).await?;
+    let counts = city.first().map(|c| c.1).unwrap_or_default();
+    println!(
+        "the whole city's case counts for {} ({} filed, {} due), by scanning: {:.1} ms",
+        last_month.format("%Y-%m"),
+        counts.filed,
+        counts.due,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
     let mut tx = pool.begin().await?;
     let started = Instant::now();
     let ranking = store::ranking(&mut tx, district, last_month, &Default::default()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
