@@ -243,7 +243,6 @@ async fn simulate(pool: &PgPool, data_dir: &Path, args: &SimulateArgs) -> anyhow
 /// Prints nearest-rank p50 and p99.
 async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usize, seed: u64) -> anyhow::Result<()> {
     use crate::leaders::{map, store};
-    use chrono::Datelike;
     use rand::{Rng, SeedableRng};
     let cases: i64 = sqlx::query_scalar("select count(*) from cases where district_id = $1").bind(district).fetch_one(pool).await?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
@@ -278,7 +277,7 @@ async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usiz
     println!("sub-district indicators over 90 days: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
     // Last month's ranking, computed and not stored (rolled back), as on the first visit after
     // the month ends.
-    let last_month = today.with_day0(0).unwrap_or(today) - chrono::TimeDelta::days(1);
+    let last_month = store::previous_month(today);
     // The whole city's counts for last month: no unit of the service (the hierarchy stops at the
     // sub-district), timed with the indicators' own query over every sub-district.
     let (start, end) = store::month_bounds(last_month);
@@ -302,7 +301,7 @@ async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usiz
         started.elapsed().as_secs_f64() * 1000.0
     );
     // Again with the months before stored, as every month after the first.
-    sqlx::query("delete from rankings where district_id = $1 and month = $2").bind(district).bind(last_month.with_day0(0).unwrap_or(last_month)).execute(&mut *tx).await?;
+    sqlx::query("delete from rankings where district_id = $1 and month = $2").bind(district).bind(last_month).execute(&mut *tx).await?;
     let started = Instant::now();
     store::ranking(&mut tx, district, last_month, &Default::default()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     println!("the same with the months before stored: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);

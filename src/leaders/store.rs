@@ -219,6 +219,12 @@ pub fn month_bounds(month: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     (day_start(start), day_start(next))
 }
 
+/// The first day of the month before the one `today` falls in.
+pub fn previous_month(today: NaiveDate) -> NaiveDate {
+    let start = today.with_day0(0).unwrap_or(today);
+    start.checked_sub_months(chrono::Months::new(1)).unwrap_or(start)
+}
+
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Ranking {
@@ -245,14 +251,14 @@ pub async fn ranking(db: &mut PgConnection, district_id: i64, month: NaiveDate, 
 /// for a month's first computation (with the three months before it); the service does it at
 /// start and every hour. `today` is a China date. Answers how many it stored.
 pub async fn snapshot_rankings(pool: &sqlx::PgPool, weights: &Weights, today: NaiveDate) -> Result<usize, Refusal> {
-    let last_month = today.with_day0(0).unwrap_or(today) - chrono::TimeDelta::days(1);
+    let last_month = previous_month(today);
     let districts: Vec<i64> = sqlx::query_scalar(
         "select d.id from districts d
          where exists (select 1 from communities c where c.district_id = d.id)
            and not exists (select 1 from rankings r where r.district_id = d.id and r.month = $1)
          order by d.id",
     )
-    .bind(last_month.with_day0(0).unwrap_or(last_month))
+    .bind(last_month)
     .fetch_all(pool)
     .await?;
     for &district in &districts {
@@ -322,4 +328,17 @@ async fn ranking_back(
         .await?;
     }
     Ok(Ranking { district_id, month: label, provisional: !over, computed_at, weights: *weights, entries })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_previous_month_starts_on_its_first_day_and_crosses_years() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        assert_eq!(previous_month(day(2026, 11, 22)), day(2026, 10, 1));
+        assert_eq!(previous_month(day(2026, 3, 31)), day(2026, 2, 1));
+        assert_eq!(previous_month(day(2027, 1, 1)), day(2026, 12, 1));
+    }
 }

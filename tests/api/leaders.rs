@@ -110,8 +110,7 @@ async fn indicators_equal_a_case_by_case_count_and_rankings_are_kept() {
 /// The point of each case as the map counts it (private ones at their grid's point), in metres
 /// on the plate carrée stretched at the community's latitude, as the heatmap lays its hexagons,
 /// by case id.
-async fn counted_points(app: &super::http::App, community: i64, category: &str) -> Vec<(i64, f64, f64)> {
-    let c0 = latitude_scale(app, community).await;
+async fn counted_points(app: &super::http::App, community: i64, category: &str, c0: f64) -> Vec<(i64, f64, f64)> {
     let points: Vec<(i64, f64, f64)> = sqlx::query_as(
         "select c.id, st_x(p), st_y(p) from cases c left join grids g on g.id = c.grid_id
          cross join lateral (select case when c.private then st_pointonsurface(g.boundary) else c.location end as p) t
@@ -141,8 +140,7 @@ fn ground(degrees: f64, scale: f64) -> f64 {
 
 /// Tallies each point into the cell whose centre is nearest (a hexagon is the set of points
 /// nearest its centre): the brute-force count of a heatmap.
-async fn brute_force(app: &super::http::App, community: i64, points: &[(i64, f64, f64)], cells: &[serde_json::Value]) -> Vec<i64> {
-    let c0 = latitude_scale(app, community).await;
+fn brute_force(points: &[(i64, f64, f64)], cells: &[serde_json::Value], c0: f64) -> Vec<i64> {
     let centres: Vec<(f64, f64)> =
         cells.iter().map(|c| (ground(c[0].as_f64().unwrap_or_default(), c0), ground(c[1].as_f64().unwrap_or_default(), 1.0))).collect();
     let mut counts = vec![0; cells.len()];
@@ -184,13 +182,14 @@ async fn map_aggregates_equal_a_brute_force_count_and_private_cases_stay_private
     app.sign_in("leader1").await;
     let today = (Utc::now() + TimeDelta::hours(8)).date_naive();
     let period = format!("community={community}&from={}&to={today}", today - TimeDelta::days(7));
+    let c0 = latitude_scale(&app, community).await;
     for (category, resolution) in [("", 50), ("", 400), ("sanitation", 25), ("disputes", 25)] {
         let (status, heatmap) = app.json(&format!("/api/v1/heatmap?{period}&category={category}&resolution={resolution}")).await;
         assert_eq!(status, StatusCode::OK, "{heatmap}");
         let cells = heatmap["cells"].as_array().cloned().unwrap_or_default();
-        let points = counted_points(&app, community, category).await;
+        let points = counted_points(&app, community, category, c0).await;
         assert_eq!(heatmap["total"].as_u64(), Some(points.len() as u64), "{category}: {heatmap}");
-        let expected = brute_force(&app, community, &points, &cells).await;
+        let expected = brute_force(&points, &cells, c0);
         let got: Vec<i64> = cells.iter().map(|c| c[2].as_i64().unwrap_or_default()).collect();
         assert_eq!(got, expected, "{category} at {resolution} m: {heatmap}");
         for cell in &cells {
