@@ -167,6 +167,7 @@ async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Resul
     let dead_spots = crate::cases::dead_spots::Settler::new(pool.clone());
     crate::cases::dead_spots::settle_all(pool, None).await.context("settling the dead spots left pending")?;
     let snapshots = spawn_ranking_snapshots(pool.clone(), args.ranking_weights);
+    let folding = crate::leaders::tallies::spawn_folding(pool.clone());
     let state = http::AppState { pool: pool.clone(), buildings, sessions, limits, cases, ranking: args.ranking_weights, photos, dead_spots };
     let app = http::router(state, &args.web_dir, args.body_limit);
     let listener =
@@ -178,6 +179,7 @@ async fn serve(pool: &PgPool, data_dir: &Path, args: ServeArgs) -> anyhow::Resul
     follower.abort();
     upkeep.abort();
     snapshots.abort();
+    folding.abort();
     served
 }
 
@@ -211,6 +213,9 @@ async fn simulate(pool: &PgPool, data_dir: &Path, args: &SimulateArgs) -> anyhow
         let written = crate::cases::bulk::generate(pool, &options, chrono::Utc::now(), |n| bar.set_position(n as u64)).await?;
         bar.finish_and_clear();
         println!("{written} cases written in bulk over {} days in {:.1} s", args.days, started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        let folded = crate::leaders::tallies::fold(pool).await?;
+        println!("{folded} daily tallies updated in {:.1} s", started.elapsed().as_secs_f64());
         if args.measure > 0 {
             let district: i64 = sqlx::query_scalar("select district_id from cases group by 1 order by count(*) desc, 1 limit 1").fetch_one(pool).await?;
             let scope: Vec<i64> = sqlx::query_scalar("select id from communities where district_id = $1 order by id").bind(district).fetch_all(pool).await?;
@@ -239,7 +244,7 @@ async fn simulate(pool: &PgPool, data_dir: &Path, args: &SimulateArgs) -> anyhow
 /// Times what the leaders' page asks most: the heatmap (200 m hexagons) and the indicators of
 /// random week-long and month-long periods of the past 90 days over a sub-district (seen by a
 /// leader of `scope`), that sub-district's indicators over the 90 days, and its ranking of last
-/// month computed afresh; and, for scale, the whole city's case counts for last month.
+/// month computed afresh; and the whole city's indicators for last month.
 /// Prints nearest-rank p50 and p99.
 async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usize, seed: u64) -> anyhow::Result<()> {
     use crate::leaders::{map, store};
@@ -265,7 +270,7 @@ async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usiz
         map::heatmap(&mut db, &selection, 200.0).await?;
         heatmaps.push(started.elapsed().as_secs_f64() * 1000.0);
         let started = Instant::now();
-        store::unit_indicators(&mut db, store::Unit::District(district), selection.start, selection.end).await?;
+        store::unit_indicators(&mut db, store::Unit::District(district), store::Days::from_to(from, to)).await?;
         indicators.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     let (p50, p99) = percentiles(&mut heatmaps);
@@ -273,23 +278,24 @@ async fn measure_leaders(pool: &PgPool, district: i64, scope: &[i64], runs: usiz
     let (p50, p99) = percentiles(&mut indicators);
     println!("the sub-district's indicators for the same periods: p50 {p50:.1} ms, p99 {p99:.1} ms");
     let started = Instant::now();
-    store::unit_indicators(&mut db, store::Unit::District(district), store::day_start(today - chrono::TimeDelta::days(89)), store::day_start(today + chrono::TimeDelta::days(1))).await?;
+    store::unit_indicators(&mut db, store::Unit::District(district), store::Days::from_to(today - chrono::TimeDelta::days(89), today)).await?;
     println!("sub-district indicators over 90 days: {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
     // Last month's ranking, computed and not stored (rolled back), as on the first visit after
     // the month ends.
     let last_month = store::previous_month(today);
-    // The whole city's counts for last month: no unit of the service (the hierarchy stops at the
-    // sub-district), timed with the indicators' own query over every sub-district.
-    let (start, end) = store::month_bounds(last_month);
-    let started = Instant::now();
-    let city = store::case_counts(&mut db, "$1", "c.district_id >= $1", 0, start, end).await?;
-    let counts = city.first().map(|c| c.1).unwrap_or_default();
+    let mut city = Vec::with_capacity(runs);
+    let mut counts = crate::leaders::indicators::Counts::default();
+    for _ in 0..runs {
+        let started = Instant::now();
+        counts = store::unit_indicators(&mut db, store::Unit::City, store::Days::month(last_month)).await?.counts;
+        city.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (p50, p99) = percentiles(&mut city);
     println!(
-        "the whole city's case counts for {} ({} filed, {} due), by scanning: {:.1} ms",
+        "the whole city's indicators for {} ({} filed, {} due), {runs} runs: p50 {p50:.1} ms, p99 {p99:.1} ms",
         last_month.format("%Y-%m"),
         counts.filed,
         counts.due,
-        started.elapsed().as_secs_f64() * 1000.0
     );
     let mut tx = pool.begin().await?;
     let started = Instant::now();

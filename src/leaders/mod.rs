@@ -8,3 +8,4 @@ pub mod ranking;
 pub mod register;
 pub mod routes;
 pub mod store;
+pub mod tallies;

@@ -5,12 +5,12 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::map::{self, Area, Selection, StatusFilter};
 use super::register;
-use super::store::{self, Unit};
+use super::store::{self, Days, Unit};
 use crate::auth::extract::CurrentUser;
 use crate::auth::role::Role;
 use crate::http::AppState;
@@ -36,17 +36,35 @@ const READERS: &[Role] = &[Role::Admin, Role::Leader];
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 struct IndicatorQuery {
-    /// `district`, `community`, `estate`, `grid` or `organisation`.
+    /// `city` (every community: for a user whose area is the whole city), `district`,
+    /// `community`, `estate`, `grid` or `organisation`.
     unit: String,
-    id: i64,
+    /// The unit's id (none for the city).
+    id: Option<i64>,
     /// First and last day of the period (China time), inclusive.
     from: NaiveDate,
     to: NaiveDate,
 }
 
-/// Whether the unit lies in the user's area.
+impl IndicatorQuery {
+    fn unit(&self) -> Result<Unit, ApiError> {
+        let id = || self.id.ok_or_else(|| ApiError::invalid("id", format!("a {} is given by its id", self.unit)));
+        Ok(match self.unit.as_str() {
+            "city" => Unit::City,
+            "district" => Unit::District(id()?),
+            "community" => Unit::Community(id()?),
+            "estate" => Unit::Estate(id()?),
+            "grid" => Unit::Grid(id()?),
+            "organisation" => Unit::Organisation(id()?),
+            _ => return Err(ApiError::invalid("unit", "unit is city, district, community, estate, grid or organisation")),
+        })
+    }
+}
+
+/// Whether the unit lies in the user's area (the city when the area holds every community).
 async fn in_area(db: &mut sqlx::PgConnection, unit: Unit, scope: &[i64]) -> Result<bool, sqlx::Error> {
     let sql = match unit {
+        Unit::City => "select $1 = 0 and not exists (select 1 from communities where id <> all($2))",
         Unit::District(_) => "select exists (select 1 from communities where district_id = $1 and id = any($2))",
         Unit::Community(_) => "select $1 = any($2)",
         Unit::Estate(_) => "select exists (select 1 from estates where id = $1 and community_id = any($2))",
@@ -59,13 +77,12 @@ async fn in_area(db: &mut sqlx::PgConnection, unit: Unit, scope: &[i64]) -> Resu
     sqlx::query_scalar(sql).bind(unit.id()).bind(scope).fetch_one(db).await
 }
 
-/// The instants a period of days runs over (China time, both days included): forward, at most a
-/// year.
-fn period(from: NaiveDate, to: NaiveDate) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
+/// The days of a period (China time, both days included): forward, at most a year.
+fn period(from: NaiveDate, to: NaiveDate) -> Result<Days, ApiError> {
     if to < from || (to - from).num_days() > 366 {
         return Err(ApiError::invalid("to", "a period runs forward from `from` to `to`, at most a year"));
     }
-    Ok((store::day_start(from), store::day_start(to + chrono::TimeDelta::days(1))))
+    Ok(Days::from_to(from, to))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -76,7 +93,7 @@ struct UnitIndicators {
     indicators: super::indicators::Indicators,
 }
 
-/// Indicators of a grid, estate, community, organisation or sub-district for a period (docs/LEADERS.md).
+/// Indicators of a grid, estate, community, organisation, sub-district or the whole city for a period (docs/LEADERS.md).
 #[utoipa::path(
     get, path = "/api/v1/indicators", tag = "leaders", security(("bearer" = []), ("session_cookie" = [])),
     params(IndicatorQuery),
@@ -87,20 +104,16 @@ struct UnitIndicators {
 )]
 async fn indicators(State(state): State<AppState>, user: CurrentUser, Query(query): Query<IndicatorQuery>) -> Result<Response, ApiError> {
     let scope = user.area_for(READERS)?;
-    let unit = match query.unit.as_str() {
-        "district" => Unit::District(query.id),
-        "community" => Unit::Community(query.id),
-        "estate" => Unit::Estate(query.id),
-        "grid" => Unit::Grid(query.id),
-        "organisation" => Unit::Organisation(query.id),
-        _ => return Err(ApiError::invalid("unit", "unit is district, community, estate, grid or organisation")),
-    };
-    let (start, end) = period(query.from, query.to)?;
+    let unit = query.unit()?;
+    let days = period(query.from, query.to)?;
     let mut db = state.pool.acquire().await?;
     if !in_area(&mut db, unit, scope).await? {
-        return Err(ApiError::not_found(format!("no {} {} in your area", query.unit, query.id)));
+        return Err(ApiError::not_found(match unit {
+            Unit::City => "the whole city is not in your area".to_owned(),
+            _ => format!("no {} {} in your area", query.unit, unit.id()),
+        }));
     }
-    let indicators = store::unit_indicators(&mut db, unit, start, end).await?;
+    let indicators = store::unit_indicators(&mut db, unit, days).await?;
     Ok(axum::Json(UnitIndicators { unit, from: query.from, to: query.to, indicators }).into_response())
 }
 
@@ -162,7 +175,7 @@ impl MapQuery {
             (None, Some(id)) => Area::Community(id),
             _ => return Err(ApiError::invalid("district", "give either district or community")),
         };
-        let (start, end) = period(self.from, self.to)?;
+        let (start, end) = period(self.from, self.to)?.instants();
         let status = StatusFilter::parse(self.status.as_deref()).map_err(|e| ApiError::invalid("status", e))?;
         let category = self.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
         if !in_area(db, area.unit(), scope).await? {
@@ -310,7 +323,9 @@ mod tests {
     #[test]
     fn periods_run_forward_for_at_most_a_year() {
         let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or_default();
-        let (start, end) = period(day("2026-11-01"), day("2026-11-30")).unwrap_or_else(|_| panic!("a month is a period"));
+        let days = period(day("2026-11-01"), day("2026-11-30")).unwrap_or_else(|_| panic!("a month is a period"));
+        assert_eq!(days, store::Days::month(day("2026-11-17")));
+        let (start, end) = days.instants();
         assert_eq!((end - start).num_days(), 30);
         assert_eq!(start.to_rfc3339(), "2026-10-31T16:00:00+00:00");
         assert!(period(day("2026-11-02"), day("2026-11-01")).is_err());

@@ -1,6 +1,7 @@
-//! Indicators and rankings from the database: the counts of `indicators` computed by one
-//! aggregate query per unit and period (the same definitions, checked against a case-by-case
-//! count in the tests), and monthly ranking snapshots.
+//! Indicators and rankings from the database: the counts of `indicators` added up from the daily
+//! tallies for units of whole communities, or computed by one aggregate query over the cases for
+//! the others (the same definitions, checked against a case-by-case count in the tests), and
+//! monthly ranking snapshots.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,12 +10,15 @@ use sqlx::PgConnection;
 
 use super::indicators::{Context, Counts, Indicators, indicators};
 use super::ranking::{self, Entry, Weights};
+use super::tallies;
 use crate::refusal::Refusal;
 
 /// The unit indicators are computed for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
+    /// Every community of the service.
+    City,
     District(i64),
     Community(i64),
     Estate(i64),
@@ -22,10 +26,19 @@ pub enum Unit {
     Organisation(i64),
 }
 
+/// The ground of a unit, whose households and buildings its rates divide by.
+enum Ground {
+    /// Whole communities (a subquery of their ids, `$1` = the unit's id).
+    Communities(&'static str),
+    /// Some buildings (the condition on the building aliased `b`).
+    Buildings(&'static str),
+}
+
 impl Unit {
     /// The condition on the case aliased `c` (`$1` = the unit's id).
     pub fn cases(self) -> &'static str {
         match self {
+            Unit::City => "true",
             Unit::District(_) => "c.district_id = $1",
             // The sub-district too, so that the sub-district's indexes serve a community's or a
             // grid's cases.
@@ -42,22 +55,59 @@ impl Unit {
         }
     }
 
-    /// The condition on the building aliased `b`: the unit's ground (an organisation's is the
-    /// ground of the communities it serves cases in).
-    fn buildings(self) -> &'static str {
+    /// The communities the unit is made of, when whole ones (a subquery of their ids, `$1` =
+    /// the unit's id): their cases are counted from the daily tallies.
+    fn communities(self) -> Option<&'static str> {
         match self {
-            Unit::District(_) => "b.community_id in (select id from communities where district_id = $1)",
-            Unit::Community(_) => "b.community_id = $1",
-            Unit::Estate(_) => "b.estate_id = $1",
-            Unit::Grid(_) => "exists (select 1 from grids g where g.id = $1 and st_covers(g.boundary, st_pointonsurface(b.footprint)))",
-            Unit::Organisation(_) => "b.community_id in (select distinct community_id from cases where organisation_id = $1)",
+            Unit::City => Some("select id from communities"),
+            Unit::District(_) => Some("select id from communities where district_id = $1"),
+            Unit::Community(_) => Some("select $1"),
+            Unit::Estate(_) | Unit::Grid(_) | Unit::Organisation(_) => None,
+        }
+    }
+
+    /// The unit's ground (an organisation's is the communities it serves cases in).
+    fn ground(self) -> Ground {
+        match (self, self.communities()) {
+            (_, Some(communities)) => Ground::Communities(communities),
+            (Unit::Organisation(_), None) => Ground::Communities("select distinct community_id from cases where organisation_id = $1"),
+            (Unit::Grid(_), None) => {
+                Ground::Buildings("exists (select 1 from grids g where g.id = $1 and st_covers(g.boundary, st_pointonsurface(b.footprint)))")
+            }
+            (_, None) => Ground::Buildings("b.estate_id = $1"),
         }
     }
 
     pub fn id(self) -> i64 {
         match self {
+            Unit::City => 0,
             Unit::District(id) | Unit::Community(id) | Unit::Estate(id) | Unit::Grid(id) | Unit::Organisation(id) => id,
         }
+    }
+}
+
+/// A period of whole days in China time: [start, end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Days {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Days {
+    /// The days from `first` to `last`, both included.
+    pub fn from_to(first: NaiveDate, last: NaiveDate) -> Days {
+        Days { start: first, end: last + chrono::TimeDelta::days(1) }
+    }
+
+    /// The month `month` falls in.
+    pub fn month(month: NaiveDate) -> Days {
+        let start = month.with_day0(0).unwrap_or(month);
+        Days { start, end: start.checked_add_months(chrono::Months::new(1)).unwrap_or(start) }
+    }
+
+    /// The instants the days run over.
+    pub fn instants(self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (day_start(self.start), day_start(self.end))
     }
 }
 
@@ -131,77 +181,107 @@ enum Split {
 }
 
 impl Split {
-    /// The key of a case (aliased `c`) and of a building (aliased `b`).
-    fn keys(self) -> (&'static str, &'static str) {
+    /// The key of a row whose community is `alias.community_id`.
+    fn key(self, alias: &str) -> String {
         match self {
-            Split::Whole => ("$1", "$1"),
-            Split::Communities => ("c.community_id", "b.community_id"),
+            Split::Whole => "$1".to_owned(),
+            Split::Communities => format!("{alias}.community_id"),
         }
     }
 }
 
-/// A unit's indicators for [start, end).
-pub async fn unit_indicators(
-    db: &mut PgConnection,
-    unit: Unit,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> Result<Indicators, sqlx::Error> {
-    Ok(split_indicators(db, unit, Split::Whole, start, end).await?.pop().map(|(_, i)| i).unwrap_or_else(|| indicators(Counts::default(), Context::default())))
+/// A unit's indicators for the days `days`.
+pub async fn unit_indicators(db: &mut PgConnection, unit: Unit, days: Days) -> Result<Indicators, sqlx::Error> {
+    Ok(split_indicators(db, unit, Split::Whole, days).await?.pop().map(|(_, i)| i).unwrap_or_else(|| indicators(Counts::default(), Context::default())))
 }
 
-/// The indicators of each community of a sub-district for [start, end) (those with cases or
-/// household buildings), in one pass over the sub-district's cases.
-pub async fn community_indicators(
-    db: &mut PgConnection,
-    district_id: i64,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> Result<Vec<(i64, Indicators)>, sqlx::Error> {
-    split_indicators(db, Unit::District(district_id), Split::Communities, start, end).await
+/// The indicators of each community of a sub-district for the days `days` (those with cases or
+/// households), in one pass over the sub-district's tallies.
+pub async fn community_indicators(db: &mut PgConnection, district_id: i64, days: Days) -> Result<Vec<(i64, Indicators)>, sqlx::Error> {
+    split_indicators(db, Unit::District(district_id), Split::Communities, days).await
 }
 
-async fn split_indicators(
-    db: &mut PgConnection,
-    unit: Unit,
-    split: Split,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> Result<Vec<(i64, Indicators)>, sqlx::Error> {
-    let (case_key, building_key) = split.keys();
-    let counts = case_counts(db, case_key, unit.cases(), unit.id(), start, end).await?;
-    let ground: Vec<(Option<i64>, i64, i64, i64)> = sqlx::query_as(&format!(
-        "select {building_key}, coalesce(sum(b.households), 0)::bigint, count(*),
-                count(*) filter (where exists (select 1 from patrol_buildings pb join patrols p on p.id = pb.patrol_id
-                                               where pb.building_id = b.id and p.started_at >= $2 and p.started_at < $3))
-         from buildings b where b.households > 0 and {} group by 1",
-        unit.buildings()
-    ))
-    .bind(unit.id())
-    .bind(start)
-    .bind(end)
-    .fetch_all(&mut *db)
-    .await?;
-    let dead_spots: Vec<(Option<i64>, i64)> = sqlx::query_as(&format!(
-        "select {case_key}, count(*) from dead_spots d join cases c on c.id = d.id
-         where {} and d.first_seen < $2 and d.clears_at >= $2 group by 1",
-        unit.cases()
-    ))
+type Keyed = Vec<(Option<i64>, i64)>;
+
+async fn split_indicators(db: &mut PgConnection, unit: Unit, split: Split, days: Days) -> Result<Vec<(i64, Indicators)>, sqlx::Error> {
+    let (start, end) = days.instants();
+    let counts = match unit.communities() {
+        Some(communities) => tallies::counts(db, &split.key("t"), communities, unit.id(), days.start, days.end).await?,
+        None => case_counts(db, &split.key("c"), unit.cases(), unit.id(), start, end).await?,
+    };
+    let (households, checked): (Vec<(Option<i64>, i64, i64)>, Keyed) = match unit.ground() {
+        Ground::Communities(communities) => {
+            let households = sqlx::query_as(&format!(
+                "select {}, sum(h.households)::bigint, sum(h.buildings)::bigint from community_households h
+                 where h.community_id in ({communities}) group by 1",
+                split.key("h")
+            ))
+            .bind(unit.id())
+            .fetch_all(&mut *db)
+            .await?;
+            // From the period's patrols, not from the buildings: a city has a million of them.
+            let checked = sqlx::query_as(&format!(
+                "select {}, count(distinct pb.building_id) from patrols p join patrol_buildings pb on pb.patrol_id = p.id
+                 join buildings b on b.id = pb.building_id
+                 where p.community_id in ({communities}) and p.started_at >= $2 and p.started_at < $3 and b.households > 0
+                 group by 1",
+                split.key("p")
+            ))
+            .bind(unit.id())
+            .bind(start)
+            .bind(end)
+            .fetch_all(&mut *db)
+            .await?;
+            (households, checked)
+        }
+        Ground::Buildings(buildings) => {
+            let ground: Vec<(Option<i64>, i64, i64, i64)> = sqlx::query_as(&format!(
+                "select {}, coalesce(sum(b.households), 0)::bigint, count(*),
+                        count(*) filter (where exists (select 1 from patrol_buildings pb join patrols p on p.id = pb.patrol_id
+                                                       where pb.building_id = b.id and p.started_at >= $2 and p.started_at < $3))
+                 from buildings b where b.households > 0 and {buildings} group by 1",
+                split.key("b")
+            ))
+            .bind(unit.id())
+            .bind(start)
+            .bind(end)
+            .fetch_all(&mut *db)
+            .await?;
+            ground.into_iter().map(|(key, households, buildings, checked)| ((key, households, buildings), (key, checked))).unzip()
+        }
+    };
+    let dead_spots: Keyed = sqlx::query_as(&match unit.communities() {
+        Some(communities) => format!(
+            "select {}, count(*) from dead_spots d where d.community_id in ({communities}) and d.first_seen < $2 and d.clears_at >= $2 group by 1",
+            split.key("d")
+        ),
+        None => format!(
+            "select {}, count(*) from dead_spots d join cases c on c.id = d.id
+             where {} and d.first_seen < $2 and d.clears_at >= $2 group by 1",
+            split.key("c"),
+            unit.cases()
+        ),
+    })
     .bind(unit.id())
     .bind(end)
     .fetch_all(&mut *db)
     .await?;
     let u = |v: i64| v.max(0) as u64;
-    let mut keys: Vec<i64> = counts.iter().map(|c| c.0).chain(ground.iter().map(|g| g.0)).flatten().collect();
+    let find = |rows: &Keyed, key: i64| rows.iter().find(|r| r.0 == Some(key)).map_or(0, |r| r.1);
+    let mut keys: Vec<i64> = counts.iter().map(|c| c.0).chain(households.iter().map(|h| h.0)).flatten().collect();
     keys.sort_unstable();
     keys.dedup();
     Ok(keys
         .into_iter()
         .map(|key| {
             let counts = counts.iter().find(|c| c.0 == Some(key)).map(|c| c.1).unwrap_or_default();
-            let (households, buildings, checked) = ground.iter().find(|g| g.0 == Some(key)).map_or((0, 0, 0), |g| (g.1, g.2, g.3));
-            let dead_spots = dead_spots.iter().find(|d| d.0 == Some(key)).map_or(0, |d| d.1);
-            let context = Context { households: u(households), dead_spots: u(dead_spots), buildings: u(buildings), buildings_checked: u(checked) };
+            let (households, buildings) = households.iter().find(|h| h.0 == Some(key)).map_or((0, 0), |h| (h.1, h.2));
+            let context = Context {
+                households: u(households),
+                dead_spots: u(find(&dead_spots, key)),
+                buildings: u(buildings),
+                buildings_checked: u(find(&checked, key)),
+            };
             (key, indicators(counts, context))
         })
         .collect())
@@ -210,13 +290,6 @@ async fn split_indicators(
 /// The first instant of a day in China time.
 pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
     (day.and_hms_opt(0, 0, 0).unwrap_or_default() - chrono::TimeDelta::hours(8)).and_utc()
-}
-
-/// The first instant of a month in China time, and of the next.
-pub fn month_bounds(month: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = month.with_day0(0).unwrap_or(month);
-    let next = start.checked_add_months(chrono::Months::new(1)).unwrap_or(start);
-    (day_start(start), day_start(next))
 }
 
 /// The first day of the month before the one `today` falls in.
@@ -294,12 +367,12 @@ async fn ranking_back(
             entries: serde_json::from_value(entries).unwrap_or_default(),
         });
     }
-    let (start, end) = month_bounds(month);
+    let days = Days::month(month);
     let communities: Vec<(i64, String)> = sqlx::query_as("select id, name from communities where district_id = $1 order by id")
         .bind(district_id)
         .fetch_all(&mut *db)
         .await?;
-    let indicators = community_indicators(db, district_id, start, end).await?;
+    let indicators = community_indicators(db, district_id, days).await?;
     let scores: Vec<(i64, String, f64)> = communities
         .into_iter()
         .filter_map(|(id, name)| {
@@ -312,7 +385,7 @@ async fn ranking_back(
         _ => Vec::new(),
     };
     let entries = ranking::rank(&scores, &previous);
-    let over = end <= Utc::now();
+    let over = days.instants().1 <= Utc::now();
     let computed_at = Utc::now();
     if over {
         sqlx::query(

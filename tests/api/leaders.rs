@@ -57,6 +57,26 @@ async fn indicators_equal_a_case_by_case_count_and_rankings_are_kept() {
     assert!((got["hours_to_close"].as_f64().unwrap_or_default() - expected.hours_to_close).abs() < 1e-6);
     assert_eq!(got["closure_rate"].as_f64(), Some(((expected.closed as f64 / expected.due as f64) * 1e4).round() / 1e4));
     assert!(got["households"].as_u64() > Some(0));
+    // Folded into the daily tallies, the same answer.
+    wangge::leaders::tallies::fold(&app.pool).await.expect("folds");
+    let (_, folded) = app.json(&format!("/api/v1/indicators?unit=community&id={community}&from={from}&to={to}")).await;
+    assert_eq!(folded["indicators"], body["indicators"]);
+
+    // The whole city: only for a user whose area is the city (here the demo's one sub-district).
+    let city = format!("/api/v1/indicators?unit=city&from={from}&to={to}");
+    let (status, answer) = app.json(&city).await;
+    assert_eq!((status, error_code(&answer)), (StatusCode::NOT_FOUND, "not_found"), "leader1 oversees one community: {answer}");
+    app.sign_in("admin1").await;
+    let (status, answer) = app.json(&city).await;
+    assert_eq!((status, answer["unit"].as_str()), (StatusCode::OK, Some("city")), "{answer}");
+    let (all_filed, all_households): (i64, i64) = sqlx::query_as(
+        "select (select count(*) from cases where status <> 'cancelled'), (select sum(households)::bigint from buildings)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("the city's cases and households");
+    assert_eq!((answer["indicators"]["filed"].as_i64(), answer["indicators"]["households"].as_i64()), (Some(all_filed), Some(all_households)), "{answer}");
+    app.sign_in("leader1").await;
 
     // An estate (小区) is a unit too: its cases and its buildings' households.
     let (estate, filed, households): (i64, i64, i64) = sqlx::query_as(
@@ -78,6 +98,7 @@ async fn indicators_equal_a_case_by_case_count_and_rankings_are_kept() {
         (format!("/api/v1/indicators?unit=estate&id=999999&from={from}&to={to}"), StatusCode::NOT_FOUND, "not_found"),
         (format!("/api/v1/indicators?unit=planet&id={community}&from={from}&to={to}"), StatusCode::BAD_REQUEST, "invalid_parameter"),
         (format!("/api/v1/indicators?unit=community&id={community}&from={to}&to={from}"), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        (format!("/api/v1/indicators?unit=community&from={from}&to={to}"), StatusCode::BAD_REQUEST, "invalid_parameter"),
     ] {
         let (got, answer) = app.json(&uri).await;
         assert_eq!((got, error_code(&answer)), (status, code), "{uri}: {answer}");
