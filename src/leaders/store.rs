@@ -123,8 +123,7 @@ pub async fn case_counts(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Vec<(Option<i64>, Counts)>, sqlx::Error> {
-    type Row = (Option<i64>, i64, i64, i64, i64, i64, i64, i64, i64, f64);
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<CountRow> = sqlx::query_as(&format!(
         "select key, sum(filed)::bigint, sum(cancelled)::bigint, sum(due)::bigint, sum(closed)::bigint,
                 sum(closed_on_time)::bigint, sum(open_overdue)::bigint, sum(reworked)::bigint, sum(backlogged)::bigint,
                 sum(hours)::float8
@@ -153,9 +152,16 @@ pub async fn case_counts(
     .bind(end)
     .fetch_all(&mut *db)
     .await?;
+    Ok(keyed_counts(rows))
+}
+
+/// A row of counts as `case_counts` and `tallies::counts` select them: the key, then `Counts`'
+/// fields in order.
+pub(super) type CountRow = (Option<i64>, i64, i64, i64, i64, i64, i64, i64, i64, f64);
+
+pub(super) fn keyed_counts(rows: Vec<CountRow>) -> Vec<(Option<i64>, Counts)> {
     let u = |v: i64| v.max(0) as u64;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(key, filed, cancelled, due, closed, closed_on_time, open_overdue, reworked, backlogged, hours)| {
             let counts = Counts {
                 filed: u(filed),
@@ -170,7 +176,7 @@ pub async fn case_counts(
             };
             (key, counts)
         })
-        .collect())
+        .collect()
 }
 
 /// How indicators are split: the unit as a whole, or each of its communities.

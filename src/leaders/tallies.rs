@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 
 use super::indicators::Counts;
+use super::store::{CountRow, keyed_counts};
 
 /// How often the service folds the changes into the tallies: readers add the changes not yet
 /// folded, so this only keeps that list short.
@@ -26,16 +27,15 @@ pub async fn counts(
     start: NaiveDate,
     end: NaiveDate,
 ) -> Result<Vec<(Option<i64>, Counts)>, sqlx::Error> {
-    type Row = (Option<i64>, i64, i64, i64, i64, i64, i64, i64, i64, i64);
     // A due case counts as closed when closed before the period's last day ends (closed_day < end),
     // and as open overdue otherwise; see the migration for why the day of closing suffices.
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<CountRow> = sqlx::query_as(&format!(
         "select {key}, sum(filed)::bigint, sum(cancelled)::bigint, sum(due)::bigint,
                 coalesce(sum(due) filter (where closed_day < $3), 0)::bigint,
                 coalesce(sum(closed_on_time) filter (where closed_day < $3), 0)::bigint,
                 coalesce(sum(due) filter (where closed_day >= $3), 0)::bigint,
                 sum(reworked)::bigint, sum(backlogged)::bigint,
-                coalesce(sum(micros_to_close) filter (where closed_day < $3), 0)::bigint
+                coalesce(sum(micros_to_close) filter (where closed_day < $3), 0)::float8 / 3.6e9
          from (select * from case_tallies union all select * from case_tally_changes) t
          where t.community_id in ({communities}) and t.day >= $2 and t.day < $3
          group by 1"
@@ -48,24 +48,7 @@ pub async fn counts(
     .bind(end)
     .fetch_all(&mut *db)
     .await?;
-    let u = |v: i64| v.max(0) as u64;
-    Ok(rows
-        .into_iter()
-        .map(|(key, filed, cancelled, due, closed, closed_on_time, open_overdue, reworked, backlogged, micros)| {
-            let counts = Counts {
-                filed: u(filed),
-                cancelled: u(cancelled),
-                due: u(due),
-                closed: u(closed),
-                closed_on_time: u(closed_on_time),
-                open_overdue: u(open_overdue),
-                reworked: u(reworked),
-                backlogged: u(backlogged),
-                hours_to_close: micros as f64 / 3.6e9,
-            };
-            (key, counts)
-        })
-        .collect())
+    Ok(keyed_counts(rows))
 }
 
 /// Folds the changes written so far into the tallies; answers how many tally rows it changed.
