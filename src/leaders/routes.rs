@@ -50,6 +50,7 @@ impl IndicatorQuery {
     fn unit(&self) -> Result<Unit, ApiError> {
         let id = || self.id.ok_or_else(|| ApiError::invalid("id", format!("a {} is given by its id", self.unit)));
         Ok(match self.unit.as_str() {
+            "city" if self.id.is_some() => return Err(ApiError::invalid("id", "the city is asked for without an id")),
             "city" => Unit::City,
             "district" => Unit::District(id()?),
             "community" => Unit::Community(id()?),

@@ -99,6 +99,7 @@ async fn indicators_equal_a_case_by_case_count_and_rankings_are_kept() {
         (format!("/api/v1/indicators?unit=planet&id={community}&from={from}&to={to}"), StatusCode::BAD_REQUEST, "invalid_parameter"),
         (format!("/api/v1/indicators?unit=community&id={community}&from={to}&to={from}"), StatusCode::BAD_REQUEST, "invalid_parameter"),
         (format!("/api/v1/indicators?unit=community&from={from}&to={to}"), StatusCode::BAD_REQUEST, "invalid_parameter"),
+        (format!("/api/v1/indicators?unit=city&id={community}&from={from}&to={to}"), StatusCode::BAD_REQUEST, "invalid_parameter"),
     ] {
         let (got, answer) = app.json(&uri).await;
         assert_eq!((got, error_code(&answer)), (status, code), "{uri}: {answer}");
