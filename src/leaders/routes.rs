@@ -65,7 +65,7 @@ impl IndicatorQuery {
 /// Whether the unit lies in the user's area (the city when the area holds every community).
 async fn in_area(db: &mut sqlx::PgConnection, unit: Unit, scope: &[i64]) -> Result<bool, sqlx::Error> {
     let sql = match unit {
-        Unit::City => "select $1 = 0 and not exists (select 1 from communities where id <> all($2))",
+        Unit::City => return crate::places::store::holds_city(db, scope).await,
         Unit::District(_) => "select exists (select 1 from communities where district_id = $1 and id = any($2))",
         Unit::Community(_) => "select $1 = any($2)",
         Unit::Estate(_) => "select exists (select 1 from estates where id = $1 and community_id = any($2))",

@@ -41,6 +41,8 @@ pub fn routes() -> Router<AppState> {
 #[derive(Debug, Serialize, ToSchema)]
 struct CommunityList {
     communities: Vec<CommunitySummary>,
+    /// The area holds every community: the city's indicators (`unit=city`) are the user's.
+    whole_city: bool,
 }
 
 /// The communities of the user's area with their tallies.
@@ -52,7 +54,8 @@ struct CommunityList {
     )
 )]
 async fn communities(State(state): State<AppState>, user: CurrentUser) -> Result<axum::Json<CommunityList>, ApiError> {
-    Ok(axum::Json(CommunityList { communities: store::communities(&state.pool, &user.communities).await? }))
+    let communities = store::communities(&state.pool, &user.communities).await?;
+    Ok(axum::Json(CommunityList { communities, whole_city: store::holds_city(&state.pool, &user.communities).await? }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -31,6 +31,11 @@ pub struct CommunitySummary {
 }
 
 /// The communities among `scope` (a user's area).
+/// Whether the communities `scope` are every community of the service: the city.
+pub async fn holds_city(db: impl PgExecutor<'_>, scope: &[i64]) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("select not exists (select 1 from communities where id <> all($1))").bind(scope).fetch_one(db).await
+}
+
 pub async fn communities(db: impl PgExecutor<'_>, scope: &[i64]) -> Result<Vec<CommunitySummary>, sqlx::Error> {
     type Row = (i64, String, Option<String>, i64, String, i64, i64, i64, f64, f64, f64, f64, f64, f64);
     let rows: Vec<Row> = sqlx::query_as(

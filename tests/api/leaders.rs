@@ -66,7 +66,9 @@ async fn indicators_equal_a_case_by_case_count_and_rankings_are_kept() {
     let city = format!("/api/v1/indicators?unit=city&from={from}&to={to}");
     let (status, answer) = app.json(&city).await;
     assert_eq!((status, error_code(&answer)), (StatusCode::NOT_FOUND, "not_found"), "leader1 oversees one community: {answer}");
+    assert_eq!(app.json("/api/v1/communities").await.1["whole_city"], false);
     app.sign_in("admin1").await;
+    assert_eq!(app.json("/api/v1/communities").await.1["whole_city"], true);
     let (status, answer) = app.json(&city).await;
     assert_eq!((status, answer["unit"].as_str()), (StatusCode::OK, Some("city")), "{answer}");
     let (all_filed, all_households): (i64, i64) = sqlx::query_as(

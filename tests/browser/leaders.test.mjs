@@ -2,7 +2,7 @@
 // default demo (which files a quarter of cases through the real workflow), in headless Chromium
 // with no network beyond the local service. demo_leader opens the page from the header link, sees
 // the heatmap counted by the service, moves the time slider back and sees it change, zooms in to
-// the grids and the pins (never a private case), opens the month's ranking with its red flags
+// the grids and the pins (never a private case), switches the indicators to the whole city, opens the month's ranking with its red flags
 // and yellow cards, prints it, and downloads the register (a BOM, the columns).
 //
 // Run from the repo root after `cargo build`:  node --test tests/browser/leaders.test.mjs
@@ -97,6 +97,17 @@ describe('leaders page', { timeout: 600_000 }, () => {
     await page.waitForFunction(() => window.leadersMap.querySourceFeatures('pins').length > 0, null, { timeout: 30_000 });
     const pinned = await page.evaluate(() => window.leadersMap.querySourceFeatures('pins').map((f) => f.properties.category));
     assert.ok(pinned.every((c) => !/纠纷|矛盾/.test(c)), `no private case is a pin: ${pinned}`);
+
+    // The demo leader's area is the whole demo city: the indicators can be the city's.
+    const scope = page.locator('#indicator-scope');
+    await scope.waitFor({ state: 'visible' });
+    await bumped(page, 'indicatorsLoaded', () => scope.selectOption('city'));
+    const shown = await page.evaluate(() => ({ answer: window.leadersPage.indicators, query: window.leadersPage.indicatorsQuery }));
+    assert.match(shown.query, /^unit=city&from=.*&to=/);
+    assert.equal(shown.answer.unit, 'city');
+    const city = await apiGet(server, token, `/api/v1/indicators?${shown.query}`);
+    assert.deepEqual(shown.answer, city, 'the panel shows the city as the service counts it');
+    assert.match(await page.locator('#indicators').innerText(), new RegExp(`立案\\D*${city.indicators.filed}`));
 
     // The month's ranking.
     await bumped(page, 'rankingLoaded', () => page.getByRole('button', { name: '查看排名' }).click());

@@ -3,7 +3,8 @@
 // service), then each grid coloured by cases per 1,000 households, then the pins of the cases in
 // view (never a private one); dead spots and overdue cases are layers of their own. Filters by
 // category group and status and a time slider (by day or by week over the past 90 days) redraw
-// the map and the indicators of the chosen area; beside them a 12-week trend, the month's
+// the map and the indicators of the chosen area (or, for a user over the whole city, of the
+// city); beside them a 12-week trend, the month's
 // ranking with its red flags, yellow cards, movement and escalations, and the exports.
 //
 // The pure parts are in leaders-model.js. For the browser test the page sets `window.leadersMap`,
@@ -38,6 +39,7 @@ const ui = {
   layerNote: $('layer-note'),
   message: $('leaders-status'),
   indicators: $('indicators'),
+  scope: $('indicator-scope'),
   trend: $('trend'),
   rankingMonth: $('ranking-month'),
   showRanking: $('show-ranking'),
@@ -61,6 +63,11 @@ const mode = () => document.querySelector('input[name="mode"]:checked')?.value ?
 const period = () => sliderPeriod(state.today, Number(ui.slider.value), mode());
 const area = () => areaParams({ district: state.district, community: ui.area.value });
 const filters = () => ({ category: ui.group.value, status: ui.status.value });
+/** What the indicators and the trend are of: the whole city when chosen, else the map's area. */
+const indicatorUnit = () => {
+  if (ui.scope.value === 'city') return { unit: 'city' };
+  return ui.area.value ? { unit: 'community', id: ui.area.value } : { unit: 'district', id: state.district };
+};
 
 function showError(err) {
   const text = failureText(err, { prefix: 'leaders_refused_', wrap: 'load_failed' });
@@ -132,17 +139,18 @@ async function loadLayers() {
 }
 
 async function loadIndicators() {
-  const unit = ui.area.value ? { unit: 'community', id: ui.area.value } : { unit: 'district', id: state.district };
-  const answer = await latest('indicators', () => getJson(`/api/v1/indicators?${mapQuery({ ...unit, ...period() })}`));
+  const query = mapQuery({ ...indicatorUnit(), ...period() });
+  const answer = await latest('indicators', () => getJson(`/api/v1/indicators?${query}`));
   if (!answer) return;
+  window.leadersPage.indicators = answer;
+  window.leadersPage.indicatorsQuery = query;
   ui.indicators.replaceChildren(...indicatorRows(answer.indicators).flatMap(([label, text]) => [el('dt', { text: label }), el('dd', { text })]));
   bump('indicatorsLoaded');
 }
 
 async function loadTrend() {
-  const unit = ui.area.value ? { unit: 'community', id: ui.area.value } : { unit: 'district', id: state.district };
   const weeks = trendWeeks(state.today);
-  const answers = await Promise.all(weeks.map((w) => getJson(`/api/v1/indicators?${mapQuery({ ...unit, ...w })}`)));
+  const answers = await Promise.all(weeks.map((w) => getJson(`/api/v1/indicators?${mapQuery({ ...indicatorUnit(), ...w })}`)));
   const filed = answers.map((a) => a.indicators.filed);
   const closed = answers.map((a) => a.indicators.closed);
   const line = (values, kind) => {
@@ -244,7 +252,7 @@ function drawLegend() {
 }
 
 async function start(user) {
-  const [{ categories }, { communities }] = await Promise.all([getJson('/api/v1/categories'), getJson('/api/v1/communities')]);
+  const [{ categories }, { communities, whole_city: wholeCity }] = await Promise.all([getJson('/api/v1/categories'), getJson('/api/v1/communities')]);
   state.communities = communities;
   state.district = communities[0]?.district?.id ?? null;
   if (state.district === null) {
@@ -255,6 +263,7 @@ async function start(user) {
     el('option', { value: '', text: t('whole_district', { name: communities[0].district.name }) }),
     ...communities.map((c) => el('option', { value: c.id, text: c.name })),
   );
+  show(ui.scope, wholeCity);
   ui.group.append(...categoryTree(categories).map((g) => el('option', { value: g.code, text: categoryName(g) })));
   ui.slider.max = String(SLIDER_DAYS - 1);
   ui.slider.value = String(SLIDER_DAYS - 1);
@@ -276,6 +285,7 @@ async function start(user) {
     refresh({ trend: true });
   });
   for (const box of [ui.deadSpots, ui.overdue]) box.addEventListener('change', () => loadLayers().catch(showError));
+  ui.scope.addEventListener('change', () => Promise.all([loadIndicators(), loadTrend()]).catch(showError));
   ui.showRanking.addEventListener('click', () => loadRanking().catch(showError));
   ui.rankingMonth.addEventListener('change', updateExports);
   let lastResolution = resolutionForZoom(state.map.getZoom());
