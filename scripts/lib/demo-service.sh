@@ -22,6 +22,9 @@ start_demo_service() {
     mkdir -p "$demo_out"
     demo_data=$(mktemp -d "${TMPDIR:-/tmp}/wangge-$name-XXXXXX")
     trap stop_demo_service EXIT
+    # Emptied here, not by the redirection below: that happens in the child, after the loop may
+    # already have read a previous run's "listening" line and taken its dead address.
+    : >"$demo_out/service.out"
     env -u DATABASE_URL "$bin" serve --listen 127.0.0.1:0 --data-dir "$demo_data" --load-demo \
         >"$demo_out/service.out" 2>"$demo_out/service.log" &
     demo_service=$!
